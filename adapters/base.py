@@ -100,3 +100,12 @@ class Adapter(Protocol):
     def close(self) -> None:
         """Flush and release whatever the adapter holds (files, connections)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One line of `leadscore check` / `setup`: what was checked, whether it is fine, the fix."""
+
+    subject: str
+    ok: bool
+    detail: str
