@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from adapters.base import (
 from adapters.local_outputs import ScoresFile, TasksFile
 from adapters.mapping_files import load_mapping
 from adapters.tabular import open_table, require_columns
-from connector.model import CANONICAL_KINDS, Activity, CurrentResult, Lead
+from connector.model import CANONICAL_KINDS, Activity, Lead
 from connector.timestamps import parse_timestamp
 
 LEAD_COLUMNS = ("id",)
@@ -86,10 +87,10 @@ class LocalFilesAdapter:
     def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
         """Leads from the leads file, with the result scores.csv shows for them."""
         leads = self._all_leads()
-        if ids is None:
-            yield from leads.values()
-        else:
-            yield from (leads[lead_id] for lead_id in ids if lead_id in leads)
+        current = self._scores.current()
+        chosen = leads.values() if ids is None else (leads[i] for i in ids if i in leads)
+        for lead in chosen:
+            yield replace(lead, current=current.get(lead.id))
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
         """Files carry no per-row change time: all leads when either file changed since then."""
@@ -134,7 +135,6 @@ class LocalFilesAdapter:
         table = open_table(self._leads_path)
         header = self._renamed(table.header, self._mapping.leads.columns)
         require_columns(self._leads_path, header, LEAD_COLUMNS)
-        current = self._scores.current()
         leads: dict[str, Lead] = {}
         for line, raw in table.rows:
             row = {header[name]: value for name, value in raw.items() if name in header}
@@ -144,16 +144,15 @@ class LocalFilesAdapter:
             elif lead_id in leads:
                 self._problem(self._leads_path, line, f"duplicate lead id {lead_id}; row skipped")
             else:
-                leads[lead_id] = self._lead(lead_id, row, current.get(lead_id))
+                leads[lead_id] = self._lead(lead_id, row)
         return leads
 
-    def _lead(self, lead_id: str, row: dict[str, str], current: CurrentResult | None) -> Lead:
+    def _lead(self, lead_id: str, row: dict[str, str]) -> Lead:
         attributes = {name: value for name, value in row.items() if value and name != "id"}
         return Lead(
             id=lead_id,
             attributes=attributes,
             owner=row.get("owner") or None,
-            current=current,
         )
 
     def _all_activities(self) -> Iterator[Activity]:
