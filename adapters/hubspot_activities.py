@@ -1,0 +1,277 @@
+"""Activity sources on HubSpot, as declared in the mapping, read into canonical activities."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import datetime
+
+from adapters.base import InputProblem, ProblemSink
+from adapters.hubspot_api import HubSpotCalls, Json
+from adapters.hubspot_config import (
+    ContactPropertySource,
+    EngagementSource,
+    FormSource,
+    HubSpotMapping,
+    PageViewSource,
+)
+from adapters.hubspot_objects import (
+    ASSOCIATION_BATCH_LIMIT,
+    associated_ids,
+    batch_read,
+    epoch_ms,
+    parse_instant,
+    search_all,
+    search_filter,
+)
+from connector.model import Activity, PropertyValue
+
+#: Form submissions come 50 a page (the forms v1 maximum), newest first.
+_FORM_PAGE = 50
+#: Events API page size.
+_EVENTS_PAGE = 100
+
+
+class ActivityReader:
+    """Reads every activity source of a mapping; sources the portal lacks are skipped."""
+
+    def __init__(
+        self,
+        *,
+        calls: HubSpotCalls,
+        mapping: HubSpotMapping,
+        events_api: bool,
+        on_problem: ProblemSink,
+    ) -> None:
+        self._calls = calls
+        self._mapping = mapping
+        self._events_api = events_api
+        self._on_problem = on_problem
+
+    def read(self, lead_ids: Collection[str] | None, after: datetime) -> Iterator[Activity]:
+        """Activities of `lead_ids` (all leads when None) that occurred after `after`."""
+        wanted = None if lead_ids is None else set(lead_ids)
+        for source in self._mapping.activities:
+            if isinstance(source, ContactPropertySource):
+                yield from self._contact_property(source, wanted, after)
+            elif isinstance(source, EngagementSource):
+                yield from self._engagements(source, wanted, after)
+            elif isinstance(source, FormSource):
+                yield from self._form(source, wanted, after)
+            elif self._events_api:
+                yield from self._page_views(source, wanted, after)
+
+    def active_lead_ids(self, since: datetime) -> set[str]:
+        """Leads with activities since `since` in sources that do not touch the contact."""
+        kinds = (EngagementSource, FormSource, PageViewSource)
+        if not any(isinstance(source, kinds) for source in self._mapping.activities):
+            return set()
+        return {
+            activity.lead_id
+            for activity in self.read(None, since)
+            if not activity.id.startswith("property:")
+        }
+
+    # --- contact properties (trade-show badge imports and the like) -----------------------
+
+    def _contact_property(
+        self, source: ContactPropertySource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        if source.mode == "timestamp":
+            rows = self._contacts_with(source.property, wanted, after, "GT")
+            for row in rows:
+                yield from _timestamp_event(source, row, after)
+            return
+        candidates = wanted
+        if candidates is None:
+            rows = self._contacts_with(source.property, None, after, "GTE", "lastmodifieddate")
+            candidates = {str(row["id"]) for row in rows}
+        history = [source.property]
+        for row in batch_read(self._calls, "contacts", candidates, [], history=history):
+            yield from _history_events(source, row, after)
+
+    def _contacts_with(
+        self,
+        name: str,
+        wanted: set[str] | None,
+        after: datetime,
+        operator: str,
+        since_property: str | None = None,
+    ) -> Iterator[Json]:
+        """Contacts whose `name` (or `since_property`) is past `after`."""
+        if wanted is not None:
+            return batch_read(self._calls, "contacts", wanted, [name])
+        filters = [search_filter(since_property or name, operator, epoch_ms(after))]
+        if since_property:
+            filters.append({"propertyName": name, "operator": "HAS_PROPERTY"})
+        return search_all(self._calls, "contacts", filters, [name])
+
+    # --- engagement objects: calls, emails, meetings, notes ------------------------------
+
+    def _engagements(
+        self, source: EngagementSource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        names = sorted({source.timestamp, *source.where, *source.properties.values()})
+        if wanted is not None and len(wanted) <= ASSOCIATION_BATCH_LIMIT:
+            by_contact = associated_ids(self._calls, "contacts", source.object, wanted)
+            records = {
+                str(row["id"]): row
+                for row in batch_read(
+                    self._calls, source.object, set().union(*by_contact.values()), names
+                )
+            }
+            for contact, record_ids in sorted(by_contact.items()):
+                for record_id in sorted(record_ids & records.keys()):
+                    yield from _engagement_event(source, records[record_id], contact, after)
+            return
+        filters = [search_filter(source.timestamp, "GT", epoch_ms(after))]
+        filters += [search_filter(name, "EQ", value) for name, value in source.where.items()]
+        rows = {
+            str(row["id"]): row for row in search_all(self._calls, source.object, filters, names)
+        }
+        contacts = associated_ids(self._calls, source.object, "contacts", rows)
+        for record_id, contact_ids in sorted(contacts.items()):
+            for contact in sorted(contact_ids):
+                if wanted is None or contact in wanted:
+                    yield from _engagement_event(source, rows[record_id], contact, after)
+
+    # --- forms ---------------------------------------------------------------------------
+
+    def _form(
+        self, source: FormSource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        submissions = list(self._submissions(source, after))
+        emails = {email for email, _ in submissions}
+        contact_of = {
+            str((row.get("properties") or {}).get("email") or "").lower(): str(row["id"])
+            for row in batch_read(self._calls, "contacts", emails, ["email"], id_property="email")
+        }
+        for email, submission in submissions:
+            contact = contact_of.get(email)
+            if contact and (wanted is None or contact in wanted):
+                yield _form_event(source, submission, contact)
+
+    def _submissions(self, source: FormSource, after: datetime) -> Iterator[tuple[str, Json]]:
+        """(email, submission) pairs newer than `after`; pages stop at the first older one."""
+        path = f"/form-integrations/v1/submissions/forms/{source.form_id}"
+        params: dict[str, str | int] = {"limit": _FORM_PAGE}
+        while True:
+            page = self._calls.raw("GET", path, params=params)
+            for submission in page.get("results", []):
+                if int(submission.get("submittedAt", 0)) <= after.timestamp() * 1000:
+                    return
+                email = _field(submission, source.email_field).lower()
+                if email:
+                    yield email, submission
+                else:
+                    self._skip(source.form_id, submission, "the submission has no email")
+            cursor = page.get("paging", {}).get("next", {}).get("after")
+            if not cursor:
+                return
+            params["after"] = cursor
+
+    def _skip(self, form_id: str, submission: Json, message: str) -> None:
+        location = f"submission at {submission.get('submittedAt')}"
+        self._on_problem(InputProblem(f"hubspot form {form_id}", location, message))
+
+    # --- page views (events API, Enterprise) ----------------------------------------------
+
+    def _page_views(
+        self, source: PageViewSource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        targets: list[str | None] = [None] if wanted is None else [*sorted(wanted)]
+        for contact in targets:
+            for event in self._events(source.event_type, contact, after):
+                yield from _page_view_event(source, event)
+
+    def _events(self, event_type: str, contact: str | None, after: datetime) -> Iterator[Json]:
+        """Occurrences of `event_type` after `after`, for one contact or for all of them."""
+        query: dict[str, object] = {
+            "object_type": "contact", "event_type": event_type, "occurred_after": after,
+            "limit": _EVENTS_PAGE,
+        }  # fmt: skip
+        if contact is not None:
+            query["object_id"] = contact
+        while True:
+            page = self._calls.sdk_call(self._calls.sdk.events.get_page, **query)
+            yield from page.get("results", [])
+            cursor = page.get("paging", {}).get("next", {}).get("after")
+            if not cursor:
+                return
+            query["after"] = cursor
+
+
+def _timestamp_event(source: ContactPropertySource, row: Json, after: datetime) -> list[Activity]:
+    value = (row.get("properties") or {}).get(source.property)
+    occurred = parse_instant(value)
+    if occurred is None or occurred <= after:
+        return []
+    return [_activity(f"property:{source.property}:{row['id']}:{value}", row, source, occurred)]
+
+
+def _history_events(source: ContactPropertySource, row: Json, after: datetime) -> list[Activity]:
+    events = []
+    for change in (row.get("propertiesWithHistory") or {}).get(source.property, []):
+        occurred = parse_instant(change.get("timestamp"))
+        if occurred is None or occurred <= after or change.get("value") in (None, ""):
+            continue
+        properties: dict[str, PropertyValue] = {}
+        if source.value_as:
+            properties[source.value_as] = str(change["value"])
+        key = f"property:{source.property}:{row['id']}:{change.get('timestamp')}"
+        events.append(_activity(key, row, source, occurred, properties))
+    return events
+
+
+def _activity(
+    key: str,
+    row: Json,
+    source: ContactPropertySource,
+    occurred: datetime,
+    properties: dict[str, PropertyValue] | None = None,
+) -> Activity:
+    return Activity(key, str(row["id"]), source.kind, occurred, properties or {})
+
+
+def _engagement_event(
+    source: EngagementSource, row: Json, contact: str, after: datetime
+) -> list[Activity]:
+    values = row.get("properties") or {}
+    occurred = parse_instant(values.get(source.timestamp))
+    if occurred is None or occurred <= after:
+        return []
+    if any(values.get(name) != value for name, value in source.where.items()):
+        return []
+    properties: dict[str, PropertyValue] = {
+        canonical: str(values.get(name) or "") for canonical, name in source.properties.items()
+    }
+    key = f"{source.object}:{row['id']}:{contact}"
+    return [Activity(key, contact, source.kind, occurred, properties)]
+
+
+def _field(submission: Json, name: str) -> str:
+    for item in submission.get("values", []):
+        if item.get("name") == name:
+            return str(item.get("value") or "")
+    return ""
+
+
+def _form_event(source: FormSource, submission: Json, contact: str) -> Activity:
+    occurred = parse_instant(str(submission["submittedAt"]))
+    assert occurred is not None  # noqa: S101  (submittedAt was compared as a number above)
+    properties: dict[str, PropertyValue] = {"campaign": source.campaign}
+    for canonical, name in source.fields.items():
+        properties[canonical] = _field(submission, name)
+    key = f"form:{source.form_id}:{submission['submittedAt']}:{contact}"
+    return Activity(key, contact, source.kind, occurred, properties)
+
+
+def _page_view_event(source: PageViewSource, event: Json) -> list[Activity]:
+    occurred = parse_instant(event.get("occurredAt"))
+    if occurred is None:
+        return []
+    values = event.get("properties") or {}
+    properties: dict[str, PropertyValue] = {"page": str(values.get(source.page) or "")}
+    if source.duration_seconds and values.get(source.duration_seconds) not in (None, ""):
+        properties["duration_seconds"] = float(values[source.duration_seconds])
+    lead_id = str(event.get("objectId"))
+    return [Activity(f"event:{event.get('id')}", lead_id, source.kind, occurred, properties)]

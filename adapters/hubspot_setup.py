@@ -1,0 +1,185 @@
+"""`leadscore check` and `leadscore setup` for HubSpot: scopes, property group, properties."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from adapters.base import CheckItem
+from adapters.hubspot_api import HubSpotCalls, HubSpotRequestError, Json
+from adapters.hubspot_config import FormSource, HubSpotMapping
+from connector.errors import CrmError
+
+if TYPE_CHECKING:
+    from adapters.hubspot import HubSpotAdapter
+
+#: Scopes every run needs; form sources add `forms`.
+REQUIRED_SCOPES = (
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.schemas.contacts.read",
+    "crm.schemas.contacts.write",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PropertySpec:
+    """A property leadscore writes: where it lives and the type HubSpot must give it."""
+
+    object_type: str
+    name: str
+    label: str
+    type: str
+    field_type: str
+
+    def create_request(self, group: str) -> Json:
+        """The body of `POST /crm/v3/properties/{objectType}`."""
+        return {
+            "name": self.name, "label": self.label, "groupName": group,
+            "type": self.type, "fieldType": self.field_type,
+        }  # fmt: skip
+
+
+def property_specs(mapping: HubSpotMapping) -> list[PropertySpec]:
+    """The result properties on contacts and the idempotency key on tasks."""
+    results = mapping.results
+    return [
+        PropertySpec("contacts", results.score, "Lead score", "number", "number"),
+        PropertySpec("contacts", results.priority, "Lead priority", "string", "text"),
+        PropertySpec("contacts", results.reasons, "Lead score reasons", "string", "textarea"),
+        PropertySpec("contacts", results.scored_at, "Lead scored at", "datetime", "date"),
+        PropertySpec("tasks", results.task_key, "leadscore task key", "string", "text"),
+    ]
+
+
+def check_hubspot(adapter: HubSpotAdapter) -> list[CheckItem]:
+    """What the portal lacks for this mapping; changes nothing."""
+    calls, mapping = adapter.calls, adapter.mapping
+    items = [_check_scopes(calls, mapping)]
+    items += [_check_group(calls, object_type, mapping) for object_type in ("contacts", "tasks")]
+    items += [_check_property(calls, spec) for spec in property_specs(mapping)]
+    items.append(_check_attributes(calls, mapping))
+    return items
+
+
+def setup_hubspot(adapter: HubSpotAdapter, *, dry_run: bool) -> list[CheckItem]:
+    """Create the property groups and properties that are missing (none when `dry_run`)."""
+    calls, mapping = adapter.calls, adapter.mapping
+    items = [_ensure_group(calls, t, mapping, dry_run) for t in ("contacts", "tasks")]
+    items += [
+        _ensure_property(calls, spec, mapping.results.group, dry_run)
+        for spec in property_specs(mapping)
+    ]
+    return items
+
+
+def _check_scopes(calls: HubSpotCalls, mapping: HubSpotMapping) -> CheckItem:
+    needed = set(REQUIRED_SCOPES)
+    if any(isinstance(source, FormSource) for source in mapping.activities):
+        needed.add("forms")
+    try:
+        info = calls.raw(
+            "POST", "/oauth/v2/private-apps/get/access-token-info", json={"tokenKey": calls.token}
+        )
+    except CrmError as error:
+        return CheckItem("token scopes", False, f"could not read the token's scopes: {error}")
+    missing = sorted(needed - set(info.get("scopes", [])))
+    if missing:
+        return CheckItem("token scopes", False, f"add these scopes to the app: {missing}")
+    return CheckItem("token scopes", True, f"portal {info.get('hubId')}: all scopes granted")
+
+
+def _check_group(calls: HubSpotCalls, object_type: str, mapping: HubSpotMapping) -> CheckItem:
+    subject = f"{object_type} property group {mapping.results.group}"
+    if _get_group(calls, object_type, mapping.results.group) is None:
+        return CheckItem(subject, False, "missing: run `leadscore setup`")
+    return CheckItem(subject, True, "exists")
+
+
+def _check_property(calls: HubSpotCalls, spec: PropertySpec) -> CheckItem:
+    subject = f"{spec.object_type} property {spec.name}"
+    existing = _get_property(calls, spec)
+    if existing is None:
+        return CheckItem(subject, False, "missing: run `leadscore setup`")
+    return _compare(subject, spec, existing)
+
+
+def _check_attributes(calls: HubSpotCalls, mapping: HubSpotMapping) -> CheckItem:
+    body = calls.sdk_call(calls.sdk.properties.get_all, "contacts")
+    known = {str(item.get("name")) for item in body.get("results", [])}
+    results = mapping.results
+    wanted = set(mapping.contact_properties()) - {results.score, results.priority, results.reasons}
+    missing = sorted(wanted - known)
+    if missing:
+        return CheckItem("mapped contact properties", False, f"not in the portal: {missing}")
+    return CheckItem("mapped contact properties", True, f"all {len(wanted)} exist")
+
+
+def _ensure_group(
+    calls: HubSpotCalls, object_type: str, mapping: HubSpotMapping, dry_run: bool
+) -> CheckItem:
+    name, label = mapping.results.group, mapping.results.group_label
+    subject = f"{object_type} property group {name}"
+    if _get_group(calls, object_type, name) is not None:
+        return CheckItem(subject, True, "already there")
+    if dry_run:
+        return CheckItem(subject, True, "would be created (dry run)")
+    request = {"name": name, "label": label, "displayOrder": -1}
+    try:
+        calls.sdk_call(calls.sdk.groups.create, object_type, request)
+    except HubSpotRequestError as error:
+        if error.status != 409:
+            raise
+        return CheckItem(subject, True, "already there (created meanwhile)")
+    return CheckItem(subject, True, "created")
+
+
+def _ensure_property(
+    calls: HubSpotCalls, spec: PropertySpec, group: str, dry_run: bool
+) -> CheckItem:
+    subject = f"{spec.object_type} property {spec.name}"
+    existing = _get_property(calls, spec)
+    if existing is not None:
+        return _compare(subject, spec, existing)
+    if dry_run:
+        return CheckItem(subject, True, f"would be created as {spec.type}/{spec.field_type}")
+    try:
+        calls.sdk_call(calls.sdk.properties.create, spec.object_type, spec.create_request(group))
+    except HubSpotRequestError as error:
+        if error.status != 409:
+            raise
+        return _compare(subject, spec, _get_property(calls, spec) or {})
+    return CheckItem(subject, True, f"created as {spec.type}/{spec.field_type}")
+
+
+def _compare(subject: str, spec: PropertySpec, existing: Json) -> CheckItem:
+    """A 409 or an existing property is fine when its type matches; otherwise say how."""
+    actual = (existing.get("type"), existing.get("fieldType"))
+    if actual[0] != spec.type:
+        detail = (
+            f"exists as {actual[0]}/{actual[1]}, expected {spec.type}/{spec.field_type}:"
+            " rename it in the mapping's [results] or change it in HubSpot"
+        )
+        return CheckItem(subject, False, detail)
+    return CheckItem(subject, True, f"exists as {actual[0]}/{actual[1]}")
+
+
+def _get_group(calls: HubSpotCalls, object_type: str, name: str) -> Json | None:
+    return _get_or_none(lambda: calls.sdk_call(calls.sdk.groups.get_by_name, object_type, name))
+
+
+def _get_property(calls: HubSpotCalls, spec: PropertySpec) -> Json | None:
+    get = calls.sdk.properties.get_by_name
+    return _get_or_none(lambda: calls.sdk_call(get, spec.object_type, spec.name))
+
+
+def _get_or_none(read: Callable[[], Json]) -> Json | None:
+    """The object read, or None when HubSpot answers 404."""
+    try:
+        result: Json = read()
+    except HubSpotRequestError as error:
+        if error.status == 404:
+            return None
+        raise
+    return result
