@@ -1,0 +1,345 @@
+"""A stateful fake HubSpot portal served through respx.
+
+It keeps objects in memory and behaves like the documented API where the adapter relies on
+it: search filters (EQ, GT, GTE, IN, HAS_PROPERTY), sorts, `after` paging with the 10,000-result
+cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50 with history),
+207 multi-status partial failures, v4 associations, property history, the events and forms
+APIs, properties and groups (409 on duplicates), and scripted 429s of either policy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import respx
+
+BASE_URL = "https://api.hubapi.com"
+SEARCH_CAP = 10_000
+Json = dict[str, Any]
+
+
+def iso(moment: datetime) -> str:
+    """HubSpot's ISO 8601 with milliseconds, in UTC."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _comparable(value: object) -> float | str:
+    """Numbers and instants (epoch ms or ISO) compare as numbers, anything else as text."""
+    text = str(value)
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000
+    except ValueError:
+        return text
+
+
+@dataclass
+class FakePortal:
+    """The portal's state; tests seed it and read it back."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
+    objects: dict[str, dict[str, Json]] = field(default_factory=lambda: defaultdict(dict))
+    history: dict[tuple[str, str, str], list[Json]] = field(default_factory=dict)
+    links: dict[tuple[str, str], dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    properties: dict[str, dict[str, Json]] = field(default_factory=lambda: defaultdict(dict))
+    groups: dict[str, dict[str, Json]] = field(default_factory=lambda: defaultdict(dict))
+    events: list[Json] = field(default_factory=list)
+    forms: dict[str, list[Json]] = field(default_factory=lambda: defaultdict(list))
+    scopes: list[str] = field(default_factory=list)
+    #: Ids whose updates HubSpot refuses, with the message.
+    refuse: dict[str, str] = field(default_factory=dict)
+    #: Scripted 429s: policy names, consumed one per request.
+    throttle: list[str] = field(default_factory=list)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
+
+    # --- seeding -------------------------------------------------------------------------
+
+    def add(self, object_type: str, properties: Json, record_id: str | None = None) -> str:
+        """Store a record as HubSpot would (id, hs_object_id, lastmodifieddate)."""
+        record_id = record_id or str(next(self._ids))
+        stamp = iso(self.now)
+        stored = {"hs_object_id": record_id, "lastmodifieddate": stamp,
+                  "hs_lastmodifieddate": stamp, **properties}  # fmt: skip
+        self.objects[object_type][record_id] = stored
+        for name, value in properties.items():
+            self.history[(object_type, record_id, name)] = [{"value": value, "timestamp": stamp}]
+        return record_id
+
+    def associate(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
+        """Link two records both ways."""
+        self.links[(from_type, to_type)][from_id].add(to_id)
+        self.links[(to_type, from_type)][to_id].add(from_id)
+
+    def set_history(self, record_id: str, name: str, changes: list[tuple[datetime, str]]) -> None:
+        """A contact property's value history (oldest first); the last value is current."""
+        self.history[("contacts", record_id, name)] = [
+            {"value": value, "timestamp": iso(at)} for at, value in reversed(changes)
+        ]
+        self.objects["contacts"][record_id][name] = changes[-1][1]
+
+    # --- routing -------------------------------------------------------------------------
+
+    def mount(self, router: respx.MockRouter) -> None:
+        """Serve the portal's endpoints on `router`."""
+        routes = [
+            ("POST", r"/crm/v3/objects/(?P<kind>\w+)/search", self._search),
+            ("POST", r"/crm/v3/objects/(?P<kind>\w+)/batch/read", self._batch_read),
+            ("POST", r"/crm/v3/objects/(?P<kind>\w+)/batch/update", self._batch_update),
+            ("POST", r"/crm/v3/objects/(?P<kind>\w+)/batch/create", self._batch_create),
+            ("POST", r"/crm/v4/associations/(?P<src>\w+)/(?P<dst>\w+)/batch/read", self._links),
+            ("GET", r"/crm/v4/associations/(?P<src>\w+)/(?P<dst>\w+)/labels", self._labels),
+            ("GET", r"/crm/v3/properties/(?P<kind>\w+)/groups/(?P<name>\w+)", self._get_group),
+            ("POST", r"/crm/v3/properties/(?P<kind>\w+)/groups", self._create_group),
+            ("GET", r"/crm/v3/properties/(?P<kind>\w+)/(?P<name>\w+)", self._get_property),
+            ("GET", r"/crm/v3/properties/(?P<kind>\w+)", self._all_properties),
+            ("POST", r"/crm/v3/properties/(?P<kind>\w+)", self._create_property),
+            ("GET", r"/events/v3/events/?", self._events),
+            ("GET", r"/form-integrations/v1/submissions/forms/(?P<form>[\w-]+)", self._forms),
+            ("POST", r"/oauth/v2/private-apps/get/access-token-info", self._token_info),
+        ]
+        for method, path, handler in routes:
+            pattern = rf"^{BASE_URL}{path}(\?.*)?$"
+            router.route(method=method, url__regex=pattern).mock(side_effect=self._guard(handler))
+
+    def _guard(self, handler: Any) -> Any:
+        def respond(request: httpx.Request, **params: str) -> httpx.Response:
+            self.calls.append((request.method, request.url.path))
+            if request.headers.get("Authorization") != "Bearer test-token":
+                return httpx.Response(401, json={"status": "error", "message": "bad token"})
+            if self.throttle:
+                return _throttled(self.throttle.pop(0))
+            return handler(request, **params)
+
+        return respond
+
+    # --- objects -------------------------------------------------------------------------
+
+    def _search(self, request: httpx.Request, kind: str) -> httpx.Response:
+        body = json.loads(request.content)
+        limit = int(body.get("limit", 10))
+        after = int(body.get("after") or 0)
+        if limit > 200:
+            return _error(400, "limit must be at most 200")
+        if after + limit > SEARCH_CAP:
+            return _error(400, "Search results are limited to 10,000 results")
+        matches = [r for r in self.objects[kind].values() if _matches(r, body)]
+        for sort in reversed(body.get("sorts", [])):
+            matches.sort(key=lambda r, s=sort: _comparable(r.get(s["propertyName"], "")),
+                         reverse=sort.get("direction") == "DESCENDING")  # fmt: skip
+        page = matches[after : after + limit]
+        answer: Json = {"total": len(matches), "results": [self._out(kind, r, body) for r in page]}
+        if after + limit < len(matches):
+            answer["paging"] = {"next": {"after": str(after + limit)}}
+        return httpx.Response(200, json=answer)
+
+    def _batch_read(self, request: httpx.Request, kind: str) -> httpx.Response:
+        body = json.loads(request.content)
+        cap = 50 if body.get("propertiesWithHistory") else 100
+        if len(body["inputs"]) > cap:
+            return _error(400, f"at most {cap} inputs")
+        id_property = body.get("idProperty")
+        found, missing = [], []
+        for item in body["inputs"]:
+            record = self._find(kind, str(item["id"]), id_property)
+            (found.append(self._out(kind, record, body)) if record else missing.append(item["id"]))
+        return _batch_answer(found, {str(i): "Object not found" for i in missing})
+
+    def _batch_update(self, request: httpx.Request, kind: str) -> httpx.Response:
+        inputs = json.loads(request.content)["inputs"]
+        if len(inputs) > 100:
+            return _error(400, "at most 100 inputs")
+        done, failed = [], {}
+        for item in inputs:
+            record_id = str(item["id"])
+            if record_id in self.refuse or record_id not in self.objects[kind]:
+                failed[record_id] = self.refuse.get(record_id, "Object not found")
+                continue
+            self._apply(kind, record_id, item["properties"])
+            done.append(self._out(kind, self.objects[kind][record_id], {}))
+        return _batch_answer(done, failed)
+
+    def _batch_create(self, request: httpx.Request, kind: str) -> httpx.Response:
+        inputs = json.loads(request.content)["inputs"]
+        if len(inputs) > 100:
+            return _error(400, "at most 100 inputs")
+        created = []
+        for item in inputs:
+            record_id = self.add(kind, item["properties"])
+            for link in item.get("associations", []):
+                self.associate(kind, record_id, "contacts", str(link["to"]["id"]))
+            out = self._out(kind, self.objects[kind][record_id], {"properties": None})
+            created.append({**out, "objectWriteTraceId": item.get("objectWriteTraceId")})
+        return _batch_answer(created, {})
+
+    def _apply(self, kind: str, record_id: str, properties: Json) -> None:
+        stamp = iso(self.now)
+        record = self.objects[kind][record_id]
+        for name, value in properties.items():
+            record[name] = value
+            self.history.setdefault((kind, record_id, name), []).insert(
+                0, {"value": value, "timestamp": stamp}
+            )
+        record["lastmodifieddate"] = stamp
+
+    def _find(self, kind: str, key: str, id_property: str | None) -> Json | None:
+        if not id_property:
+            return self.objects[kind].get(key)
+        wanted = key.lower()
+        for record in self.objects[kind].values():
+            if str(record.get(id_property, "")).lower() == wanted:
+                return record
+        return None
+
+    def _out(self, kind: str, record: Json, body: Json) -> Json:
+        names = body.get("properties")
+        shown = record if names is None else {n: record.get(n) for n in names}
+        defaults = {"hs_object_id", "lastmodifieddate", "createdate"}
+        props = {k: v for k, v in record.items() if k in defaults} | shown
+        out: Json = {"id": record["hs_object_id"], "properties": props, "archived": False}
+        if body.get("propertiesWithHistory"):
+            out["propertiesWithHistory"] = {
+                name: self.history.get((kind, record["hs_object_id"], name), [])
+                for name in body["propertiesWithHistory"]
+            }
+        return out
+
+    # --- associations --------------------------------------------------------------------
+
+    def _links(self, request: httpx.Request, src: str, dst: str) -> httpx.Response:
+        inputs = json.loads(request.content)["inputs"]
+        if len(inputs) > 1000:
+            return _error(400, "at most 1000 inputs")
+        table = self.links[(src, dst)]
+        results = [
+            {"from": {"id": str(item["id"])},
+             "to": [{"toObjectId": int(t) if t.isdigit() else t,
+                     "associationTypes": []} for t in sorted(table[str(item["id"])])]}
+            for item in inputs
+            if table.get(str(item["id"]))
+        ]  # fmt: skip
+        return httpx.Response(200, json={"status": "COMPLETE", "results": results})
+
+    def _labels(self, request: httpx.Request, src: str, dst: str) -> httpx.Response:
+        if (src, dst) != ("tasks", "contacts"):
+            return httpx.Response(200, json={"results": []})
+        labels = [{"category": "HUBSPOT_DEFINED", "typeId": 204, "label": None},
+                  {"category": "USER_DEFINED", "typeId": 7, "label": "Follow-up"}]  # fmt: skip
+        return httpx.Response(200, json={"results": labels})
+
+    # --- properties and groups -----------------------------------------------------------
+
+    def _get_group(self, request: httpx.Request, kind: str, name: str) -> httpx.Response:
+        group = self.groups[kind].get(name)
+        return httpx.Response(200, json=group) if group else _error(404, "group not found")
+
+    def _create_group(self, request: httpx.Request, kind: str) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["name"] in self.groups[kind]:
+            return _error(409, "group already exists")
+        self.groups[kind][body["name"]] = body
+        return httpx.Response(201, json=body)
+
+    def _get_property(self, request: httpx.Request, kind: str, name: str) -> httpx.Response:
+        prop = self.properties[kind].get(name)
+        return httpx.Response(200, json=prop) if prop else _error(404, "property not found")
+
+    def _all_properties(self, request: httpx.Request, kind: str) -> httpx.Response:
+        return httpx.Response(200, json={"results": list(self.properties[kind].values())})
+
+    def _create_property(self, request: httpx.Request, kind: str) -> httpx.Response:
+        body = json.loads(request.content)
+        if body["name"] in self.properties[kind]:
+            return _error(409, f"Property named '{body['name']}' already exists")
+        if body.get("groupName") not in self.groups[kind]:
+            return _error(400, "property group does not exist")
+        self.properties[kind][body["name"]] = body
+        return httpx.Response(201, json=body)
+
+    # --- events, forms, token ------------------------------------------------------------
+
+    def _events(self, request: httpx.Request) -> httpx.Response:
+        query = request.url.params
+        after = _comparable(query.get("occurredAfter", "0"))
+        matches = [
+            event for event in self.events
+            if event["eventType"] == query.get("eventType")
+            and query.get("objectId") in (None, event["objectId"])
+            and _comparable(event["occurredAt"]) > after
+        ]  # fmt: skip
+        start, limit = int(query.get("after") or 0), int(query.get("limit") or 100)
+        answer: Json = {"results": matches[start : start + limit]}
+        if start + limit < len(matches):
+            answer["paging"] = {"next": {"after": str(start + limit)}}
+        return httpx.Response(200, json=answer)
+
+    def _forms(self, request: httpx.Request, form: str) -> httpx.Response:
+        query = request.url.params
+        newest_first = sorted(self.forms[form], key=lambda s: -int(s["submittedAt"]))
+        start, limit = int(query.get("after") or 0), min(int(query.get("limit") or 20), 50)
+        answer: Json = {"results": newest_first[start : start + limit]}
+        if start + limit < len(newest_first):
+            answer["paging"] = {"next": {"after": str(start + limit)}}
+        return httpx.Response(200, json=answer)
+
+    def _token_info(self, request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"hubId": 4242, "appId": 7, "scopes": self.scopes})
+
+
+def _matches(record: Json, body: Json) -> bool:
+    groups = body.get("filterGroups") or [{"filters": []}]
+    return any(all(_passes(record, f) for f in group["filters"]) for group in groups)
+
+
+def _passes(record: Json, condition: Json) -> bool:
+    value = record.get(condition["propertyName"])
+    operator = condition["operator"]
+    if operator == "HAS_PROPERTY":
+        return value not in (None, "")
+    if value in (None, ""):
+        return False
+    if operator == "IN":
+        return str(value) in {str(v) for v in condition["values"]}
+    left, right = _comparable(value), _comparable(condition["value"])
+    if type(left) is not type(right):
+        left, right = str(value), str(condition["value"])
+    compare = {"EQ": left == right, "GT": left > right, "GTE": left >= right,
+               "LT": left < right, "LTE": left <= right}  # fmt: skip
+    return compare[operator]
+
+
+def _batch_answer(results: Iterable[Json], failed: dict[str, str]) -> httpx.Response:
+    answer: Json = {"status": "COMPLETE", "results": list(results)}
+    if not failed:
+        return httpx.Response(200, json=answer)
+    answer["numErrors"] = len(failed)
+    answer["errors"] = [
+        {"status": "error", "category": "VALIDATION_ERROR", "message": message,
+         "context": {"ids": [record_id]}}
+        for record_id, message in failed.items()
+    ]  # fmt: skip
+    return httpx.Response(207, json=answer)
+
+
+def _error(status: int, message: str) -> httpx.Response:
+    return httpx.Response(status, json={"status": "error", "message": message,
+                                        "category": "VALIDATION_ERROR"})  # fmt: skip
+
+
+def _throttled(policy: str) -> httpx.Response:
+    limit = "daily" if policy == "DAILY" else policy.lower()
+    body = {"status": "error", "message": f"You have reached your {limit} limit.",
+            "errorType": "RATE_LIMIT", "policyName": policy}  # fmt: skip
+    return httpx.Response(429, json=body)

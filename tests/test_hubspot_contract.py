@@ -1,0 +1,25 @@
+"""The HubSpot adapter passes the adapter contract against the fake portal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from adapters.base import Adapter
+from connector.model import Activity, Lead
+from tests.adapter_contract import AdapterContract, MakeAdapter
+from tests.fakes.hubspot import FakePortal
+from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder, seed
+
+__all__ = ["portal", "recorder"]  # fixtures used through pytest's injection
+
+
+class TestHubSpotContract(AdapterContract):
+    @pytest.fixture
+    def make_adapter(self, portal: FakePortal, recorder: Recorder) -> MakeAdapter:
+        def make(leads: Sequence[Lead], activities: Sequence[Activity]) -> Adapter:
+            seed(portal, leads, activities)
+            return adapter_on_fake(recorder)
+
+        return make
