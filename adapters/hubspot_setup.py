@@ -121,29 +121,29 @@ def _ensure_group(
 ) -> CheckItem:
     name, label = mapping.results.group, mapping.results.group_label
     subject = f"{object_type} property group {name}"
-    if _get_group(calls, object_type, name) is not None:
-        return CheckItem(subject, True, "already there")
     if dry_run:
-        return CheckItem(subject, True, "would be created (dry run)")
+        exists = _get_group(calls, object_type, name) is not None
+        return CheckItem(subject, True, "already there" if exists else "would be created")
     request = {"name": name, "label": label, "displayOrder": -1}
     try:
         calls.sdk_call(calls.sdk.groups.create, object_type, request)
     except HubSpotRequestError as error:
         if error.status != 409:
             raise
-        return CheckItem(subject, True, "already there (created meanwhile)")
+        return CheckItem(subject, True, "already there")
     return CheckItem(subject, True, "created")
 
 
 def _ensure_property(
     calls: HubSpotCalls, spec: PropertySpec, group: str, dry_run: bool
 ) -> CheckItem:
+    """Create the property; a 409 means it is already there, and its type is compared."""
     subject = f"{spec.object_type} property {spec.name}"
-    existing = _get_property(calls, spec)
-    if existing is not None:
-        return _compare(subject, spec, existing)
     if dry_run:
-        return CheckItem(subject, True, f"would be created as {spec.type}/{spec.field_type}")
+        existing = _get_property(calls, spec)
+        if existing is None:
+            return CheckItem(subject, True, f"would be created as {spec.type}/{spec.field_type}")
+        return _compare(subject, spec, existing)
     try:
         calls.sdk_call(calls.sdk.properties.create, spec.object_type, spec.create_request(group))
     except HubSpotRequestError as error:

@@ -52,11 +52,19 @@ MAPPING = HubSpotMapping(
 
 
 class Recorder:
-    """Collects what the adapter reports and how long it was told to sleep."""
+    """Collects what the adapter reports, and keeps a virtual clock its sleeps advance."""
 
     def __init__(self) -> None:
         self.problems: list[InputProblem] = []
         self.sleeps: list[float] = []
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -85,7 +93,8 @@ def adapter_on_fake(
     return HubSpotAdapter(
         settings=settings, mapping=mapping,
         client=client or httpx.Client(base_url=BASE_URL),
-        on_problem=recorder.problems.append, timezone=TOKYO, sleep=recorder.sleeps.append,
+        on_problem=recorder.problems.append, timezone=TOKYO, sleep=recorder.sleep,
+        clock=recorder.clock,
     )  # fmt: skip
 
 

@@ -9,6 +9,8 @@ APIs, properties and groups (409 on duplicates), and scripted 429s of either pol
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import json
 from collections import defaultdict
@@ -32,7 +34,11 @@ def iso(moment: datetime) -> str:
 
 def _comparable(value: object) -> float | str:
     """Numbers and instants (epoch ms or ISO) compare as numbers, anything else as text."""
-    text = str(value)
+    return _comparable_text(str(value))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _comparable_text(text: str) -> float | str:
     try:
         return float(text)
     except ValueError:
@@ -64,6 +70,7 @@ class FakePortal:
     throttle: list[str] = field(default_factory=list)
     calls: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
+    _sorted: dict[str, tuple[list[float], list[Json]]] = field(default_factory=dict)
 
     # --- seeding -------------------------------------------------------------------------
 
@@ -135,15 +142,46 @@ class FakePortal:
             return _error(400, "limit must be at most 200")
         if after + limit > SEARCH_CAP:
             return _error(400, "Search results are limited to 10,000 results")
-        matches = [r for r in self.objects[kind].values() if _matches(r, body)]
-        for sort in reversed(body.get("sorts", [])):
-            matches.sort(key=lambda r, s=sort: _comparable(r.get(s["propertyName"], "")),
-                         reverse=sort.get("direction") == "DESCENDING")  # fmt: skip
+        for group in body.get("filterGroups", []):
+            for condition in group["filters"]:
+                if "values" in condition:
+                    condition["values"] = {str(value) for value in condition["values"]}
+        matches = self._ordered_matches(kind, body, after + limit + 1)
         page = matches[after : after + limit]
         answer: Json = {"total": len(matches), "results": [self._out(kind, r, body) for r in page]}
+        # The scan stops one past the page, so `total` is a lower bound (the adapter ignores it).
         if after + limit < len(matches):
             answer["paging"] = {"next": {"after": str(after + limit)}}
         return httpx.Response(200, json=answer)
+
+    def _ordered_matches(self, kind: str, body: Json, wanted: int) -> list[Json]:
+        """Matching records in the requested order; by-id scans start at the keyset."""
+        sorts = body.get("sorts") or []
+        by_id = [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
+        if sorts != by_id or not all(i.isdigit() for i in self.objects[kind]):
+            matches = [r for r in self.objects[kind].values() if _matches(r, body)]
+            for sort in reversed(sorts):
+                matches.sort(key=lambda r, s=sort: _comparable(r.get(s["propertyName"], "")),
+                             reverse=sort.get("direction") == "DESCENDING")  # fmt: skip
+            return matches
+        keys, records = self._by_id(kind)
+        start = bisect.bisect_right(keys, _keyset_floor(body)) if keys else 0
+        matches = []
+        for record in itertools.islice(records, start, None):
+            if _matches(record, body):
+                matches.append(record)
+                if len(matches) == wanted:
+                    break
+        return matches
+
+    def _by_id(self, kind: str) -> tuple[list[float], list[Json]]:
+        """The records of `kind` (all with numeric ids) sorted by id."""
+        cached = self._sorted.get(kind)
+        if cached is None or len(cached[1]) != len(self.objects[kind]):
+            pairs = sorted(self.objects[kind].values(), key=_numeric_id)
+            cached = ([_numeric_id(r) for r in pairs], pairs)
+            self._sorted[kind] = cached
+        return cached
 
     def _batch_read(self, request: httpx.Request, kind: str) -> httpx.Response:
         body = json.loads(request.content)
@@ -298,6 +336,22 @@ class FakePortal:
         return httpx.Response(200, json={"hubId": 4242, "appId": 7, "scopes": self.scopes})
 
 
+def _numeric_id(record: Json) -> float:
+    return float(record["hs_object_id"])
+
+
+def _keyset_floor(body: Json) -> float:
+    """The `hs_object_id GT x` bound of a single-group query, or -1 when there is none."""
+    groups = body.get("filterGroups") or []
+    if len(groups) != 1:
+        return -1.0
+    for condition in groups[0]["filters"]:
+        if condition["propertyName"] == "hs_object_id" and condition["operator"] == "GT":
+            value = _comparable(condition["value"])
+            return value if isinstance(value, float) else -1.0
+    return -1.0
+
+
 def _matches(record: Json, body: Json) -> bool:
     groups = body.get("filterGroups") or [{"filters": []}]
     return any(all(_passes(record, f) for f in group["filters"]) for group in groups)
@@ -311,7 +365,7 @@ def _passes(record: Json, condition: Json) -> bool:
     if value in (None, ""):
         return False
     if operator == "IN":
-        return str(value) in {str(v) for v in condition["values"]}
+        return str(value) in condition["values"]
     left, right = _comparable(value), _comparable(condition["value"])
     if type(left) is not type(right):
         left, right = str(value), str(condition["value"])

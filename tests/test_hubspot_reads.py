@@ -1,0 +1,211 @@
+"""Reading a HubSpot portal: every contact exactly once, past the 10k cap, within the limits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from tests.fakes.hubspot import BASE_URL, FakePortal, iso
+from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
+
+__all__ = ["portal", "recorder"]
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def add_contacts(portal: FakePortal, count: int) -> list[str]:
+    """`count` contacts, all modified at the portal's `now` (as after a bulk import)."""
+    return [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(count)]
+
+
+def searches(portal: FakePortal) -> int:
+    return sum(1 for method, path in portal.calls if path.endswith("/search"))
+
+
+def test_a_portal_of_25000_contacts_is_read_completely_and_exactly_once(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 25_000)
+    seen = Counter(lead.id for lead in adapter_on_fake(recorder).read_leads())
+    assert set(seen) == set(ids)
+    assert max(seen.values()) == 1
+    assert searches(portal) == 125  # 200 a page, and no query past the 10k cap
+
+
+def test_search_stays_within_five_requests_a_second(portal: FakePortal, recorder: Recorder) -> None:
+    add_contacts(portal, 2_400)  # 12 pages
+    list(adapter_on_fake(recorder).read_leads())
+    assert recorder.now >= 2.0  # 12 searches at 5/s need at least two seconds
+
+
+def test_more_than_10000_contacts_on_one_timestamp_do_not_loop(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 12_000)
+    changed = adapter_on_fake(recorder, events_api=False).changed_lead_ids(NOW)
+    assert set(ids) <= changed
+    assert searches(portal) <= 61 + 2
+
+
+def test_changed_lead_ids_leave_out_contacts_modified_before(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    old = portal.add("contacts", {"email": "old@example.jp"})
+    portal.now = NOW + timedelta(hours=1)
+    new = portal.add("contacts", {"email": "new@example.jp"})
+    changed = adapter_on_fake(recorder).changed_lead_ids(NOW + timedelta(minutes=30))
+    assert new in changed
+    assert old not in changed
+
+
+def test_leads_by_id_are_batch_read_100_at_a_time(portal: FakePortal, recorder: Recorder) -> None:
+    ids = add_contacts(portal, 250)
+    leads = list(adapter_on_fake(recorder).read_leads([*ids, "999"]))
+    assert {lead.id for lead in leads} == set(ids)
+    assert [path for _, path in portal.calls].count("/crm/v3/objects/contacts/batch/read") == 3
+
+
+def test_attributes_owner_and_current_result_come_from_contact_properties(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add(
+        "contacts",
+        {"lastname": "山田", "firstname": "太郎", "jobtitle": "部長", "hubspot_owner_id": "77",
+         "numberofemployees": "1200", "leadscore_score": "130", "leadscore_priority": "高"},
+    )  # fmt: skip
+    (lead,) = adapter_on_fake(recorder).read_leads([contact])
+    assert lead.attribute("name") == "山田 太郎"
+    assert lead.attribute("employees") == "1200"
+    assert lead.owner == "77"
+    assert lead.current is not None
+    assert (lead.current.score, lead.current.priority) == (130, "高")
+    assert lead.modified_at == NOW
+
+
+def test_a_ten_secondly_429_backs_off_and_the_read_completes(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 10)
+    portal.throttle = ["TEN_SECONDLY_ROLLING", "TEN_SECONDLY_ROLLING"]
+    assert {lead.id for lead in adapter_on_fake(recorder).read_leads()} == set(ids)
+    assert len(recorder.sleeps) >= 2
+
+
+def test_a_daily_429_stops_the_run_at_once(portal: FakePortal, recorder: Recorder) -> None:
+    add_contacts(portal, 10)
+    portal.throttle = ["DAILY", "DAILY", "DAILY"]
+    with pytest.raises(BudgetExhausted, match="daily"):
+        list(adapter_on_fake(recorder).read_leads())
+    assert len(portal.calls) == 1
+    assert recorder.sleeps == []
+
+
+def test_ten_secondly_429s_that_never_stop_fail_as_retriable(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    add_contacts(portal, 1)
+    portal.throttle = ["TEN_SECONDLY_ROLLING"] * 50
+    with pytest.raises(RetriableCrmError):
+        list(adapter_on_fake(recorder).read_leads())
+
+
+def test_a_bad_token_is_fatal_and_says_which_setting(
+    recorder: Recorder, portal: FakePortal
+) -> None:
+    adapter = adapter_on_fake(recorder)
+    adapter.calls = type(adapter.calls)(
+        client=httpx.Client(base_url=BASE_URL), base_url=BASE_URL, access_token="wrong",
+        search_rate_per_s=5, rate_limit_retries=0,
+    )  # fmt: skip
+    with pytest.raises(FatalCrmError, match="LEADSCORE_HUBSPOT__ACCESS_TOKEN"):
+        list(adapter.read_leads())
+
+
+def test_every_request_goes_through_the_injected_client_and_apis_are_built_once(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    sent: list[str] = []
+    client = httpx.Client(
+        base_url=BASE_URL, event_hooks={"request": [lambda r: sent.append(r.url.path)]}
+    )
+    ids = add_contacts(portal, 450)
+    adapter = adapter_on_fake(recorder, client=client)
+    list(adapter.read_leads())
+    list(adapter.read_leads(ids))
+    assert len(sent) == len(portal.calls) == 3 + 5
+    assert adapter.calls.sdk.search is adapter.calls.sdk.search
+    assert len(adapter.calls.sdk._cache) == 7  # one ApiClient per API, none per call
+
+
+def test_meetings_count_as_seminars_only_when_completed(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    other = portal.add("contacts", {"email": "b@example.jp"})
+    for outcome, title in (("COMPLETED", "ABC seminar"), ("NO_SHOW", "XYZ seminar")):
+        properties = {"hs_timestamp": iso(NOW - timedelta(days=3))}
+        properties |= {"hs_meeting_outcome": outcome, "hs_meeting_title": title}
+        meeting = portal.add("meetings", properties)
+        portal.associate("meetings", meeting, "contacts", contact)
+    adapter = adapter_on_fake(recorder, events_api=False)
+    for lead_ids in (None, [contact, other]):
+        found = [a for a in adapter.read_activities(lead_ids, NOW - timedelta(days=30))
+                 if a.kind == "seminar_attended"]  # fmt: skip
+        assert [(a.lead_id, a.properties["campaign"]) for a in found] == [(contact, "ABC seminar")]
+        assert found[0].occurred_at == NOW - timedelta(days=3)
+
+
+def test_each_trade_show_badge_import_is_one_visit(portal: FakePortal, recorder: Recorder) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    portal.set_history(contact, "leadscore_trade_show", [
+        (NOW - timedelta(days=60), "IT Week Spring"),
+        (NOW - timedelta(days=10), "Factory Expo"),
+        (NOW - timedelta(days=2), "Smart Manufacturing Week"),
+    ])  # fmt: skip
+    found = list(
+        adapter_on_fake(recorder, events_api=False).read_activities(None, NOW - timedelta(days=30))
+    )
+    visits = sorted((a.occurred_at, a.properties["campaign"]) for a in found)
+    assert visits == [
+        (NOW - timedelta(days=10), "Factory Expo"),
+        (NOW - timedelta(days=2), "Smart Manufacturing Week"),
+    ]
+
+
+def test_page_views_are_not_read_unless_the_events_api_is_enabled(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    portal.add("contacts", {"email": "a@example.jp"}, record_id="5")
+    event = {"id": "e1", "eventType": "e_visited_page", "objectType": "CONTACT", "objectId": "5"}
+    portal.events.append(event | {"occurredAt": iso(NOW), "properties": {"hs_url": "/p"}})
+    after = NOW - timedelta(days=1)
+    assert not list(adapter_on_fake(recorder, events_api=False).read_activities(None, after))
+    assert not any(path.startswith("/events") for _, path in portal.calls)
+    (view,) = adapter_on_fake(recorder).read_activities(["5"], after)
+    assert (view.kind, view.lead_id, view.properties["page"]) == ("page_view", "5", "/p")
+
+
+def test_form_submissions_without_a_contact_are_skipped(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    portal.add("contacts", {"email": "known@example.jp"})
+    answer = {"name": "survey_status", "value": "現在検討中"}
+    for email in ("KNOWN@example.jp", "stranger@example.jp", ""):
+        values = [{"name": "email", "value": email}, answer]
+        portal.forms["survey-abc"].append(
+            {"submittedAt": int(NOW.timestamp() * 1000), "values": values}
+        )
+    found = list(adapter_on_fake(recorder).read_activities(None, NOW - timedelta(days=1)))
+    assert [(a.kind, a.properties["answer"]) for a in found] == [("form_submit", "現在検討中")]
+    assert [problem.message for problem in recorder.problems] == ["the submission has no email"]
+
+
+def test_the_fake_refuses_after_paging_past_10000_results(portal: FakePortal) -> None:
+    add_contacts(portal, 10_100)
+    client = httpx.Client(base_url=BASE_URL, headers={"Authorization": "Bearer test-token"})
+    request = {"limit": 200, "after": "9900", "filterGroups": []}
+    assert client.post("/crm/v3/objects/contacts/search", json=request).status_code == 400

@@ -1,0 +1,113 @@
+"""`check` and `setup` on HubSpot, and the HubSpot mapping file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.hubspot import check_hubspot, load_hubspot_mapping, setup_hubspot
+from connector.errors import ConfigError
+from tests.fakes.hubspot import FakePortal
+from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
+
+__all__ = ["portal", "recorder"]
+
+SHIPPED_MAPPING = Path(__file__).parent.parent / "mappings" / "hubspot.toml"
+SCOPES = ["crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read",
+          "crm.schemas.contacts.write", "forms"]  # fmt: skip
+STANDARD = ["email", "lastname", "firstname", "company", "industry", "numberofemployees",
+            "jobtitle", "hubspot_owner_id", "lastmodifieddate"]  # fmt: skip
+
+
+@pytest.fixture
+def standard_portal(portal: FakePortal) -> FakePortal:
+    """A fresh portal: HubSpot's standard contact properties, nothing of leadscore's."""
+    portal.scopes = SCOPES
+    for name in STANDARD:
+        portal.properties["contacts"][name] = {"name": name, "type": "string"}
+    return portal
+
+
+def failing(items: list) -> set[str]:  # type: ignore[type-arg]
+    return {item.subject for item in items if not item.ok}
+
+
+def test_check_on_a_fresh_portal_names_what_setup_will_create(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    items = check_hubspot(adapter_on_fake(recorder))
+    assert failing(items) == {
+        "contacts property group leadscore",
+        "tasks property group leadscore",
+        "contacts property leadscore_score",
+        "contacts property leadscore_priority",
+        "contacts property leadscore_reasons",
+        "contacts property leadscore_scored_at",
+        "tasks property leadscore_task_key",
+    }
+    assert all("leadscore setup" in item.detail for item in items if not item.ok)
+
+
+def test_setup_dry_run_changes_nothing(standard_portal: FakePortal, recorder: Recorder) -> None:
+    items = setup_hubspot(adapter_on_fake(recorder), dry_run=True)
+    assert all(item.ok for item in items)
+    assert not standard_portal.groups["contacts"]
+    assert "leadscore_score" not in standard_portal.properties["contacts"]
+    assert not [call for call in standard_portal.calls if call[0] == "POST"]
+
+
+def test_setup_creates_what_is_missing_then_check_passes_and_setup_is_a_no_op(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = adapter_on_fake(recorder)
+    assert all(item.ok for item in setup_hubspot(adapter, dry_run=False))
+    score = standard_portal.properties["contacts"]["leadscore_score"]
+    assert (score["type"], score["fieldType"], score["groupName"]) == (
+        "number",
+        "number",
+        "leadscore",
+    )
+    assert standard_portal.properties["tasks"]["leadscore_task_key"]["type"] == "string"
+    assert failing(check_hubspot(adapter)) == set()
+    again = setup_hubspot(adapter, dry_run=False)  # every create answers 409
+    assert all(item.ok for item in again)
+    assert {item.detail.split(" ")[0] for item in again} <= {"already", "exists"}
+
+
+def test_a_409_on_a_property_of_another_type_is_reported_not_fatal(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    standard_portal.properties["contacts"]["leadscore_score"] = {
+        "name": "leadscore_score", "type": "string", "fieldType": "text",
+    }  # fmt: skip
+    items = setup_hubspot(adapter_on_fake(recorder), dry_run=False)
+    (wrong,) = [item for item in items if not item.ok]
+    assert wrong.subject == "contacts property leadscore_score"
+    assert "expected number/number" in wrong.detail
+
+
+def test_check_reports_missing_scopes(standard_portal: FakePortal, recorder: Recorder) -> None:
+    standard_portal.scopes = ["crm.objects.contacts.read"]
+    (scopes,) = [i for i in check_hubspot(adapter_on_fake(recorder)) if i.subject == "token scopes"]
+    assert not scopes.ok
+    assert "crm.objects.contacts.write" in scopes.detail
+
+
+def test_the_shipped_mapping_loads() -> None:
+    mapping = load_hubspot_mapping(SHIPPED_MAPPING)
+    assert mapping.attributes["industry"] == "industry"
+    assert mapping.results.score == "leadscore_score"
+    assert {source.source for source in mapping.activities} == {
+        "contact_property", "engagement", "form", "page_views",
+    }  # fmt: skip
+
+
+def test_a_mapping_typo_names_the_file_and_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "hubspot.toml"
+    path.write_text(
+        SHIPPED_MAPPING.read_text(encoding="utf-8").replace("value_as =", "value_ass ="),
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"hubspot\.toml.*activities\.0\..*value_ass"):
+        load_hubspot_mapping(path)

@@ -1,0 +1,113 @@
+"""Writing to a HubSpot portal: result properties in batches, per-record failures, tasks."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from adapters.base import FollowUpTask, ScoreWrite
+from connector.errors import BudgetExhausted
+from tests.fakes.hubspot import FakePortal
+from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
+
+__all__ = ["portal", "recorder"]
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def calls_to(portal: FakePortal, path: str) -> int:
+    return sum(1 for _, called in portal.calls if called == path)
+
+
+def score(lead_id: str, points: int = 150) -> ScoreWrite:
+    return ScoreWrite(lead_id, points, "高", "展示会来場 +10、製品ABCページ 3回以上閲覧 +30", NOW)
+
+
+def task(key: str, lead_id: str, owner: str | None = "77") -> FollowUpTask:
+    subject, body = "【要フォロー】山田 太郎", "スコア 150: 展示会来場 +10"
+    return FollowUpTask(key, lead_id, owner, subject, body, date(2026, 11, 22), "High")
+
+
+def test_results_are_written_100_a_call_and_read_back(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(250)]
+    adapter = adapter_on_fake(recorder)
+    assert adapter.write_scores([score(i) for i in ids]) == []
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 3
+    stored = portal.objects["contacts"][ids[0]]
+    assert stored["leadscore_score"] == "150"
+    assert stored["leadscore_scored_at"] == "2026-11-20T09:00:00.000Z"
+    current = next(iter(adapter.read_leads([ids[0]]))).current
+    assert current is not None
+    assert (current.score, current.priority) == (150, "高")
+    assert current.reasons == "展示会来場 +10、製品ABCページ 3回以上閲覧 +30"
+
+
+def test_a_refused_record_is_reported_and_the_others_are_written(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(5)]
+    portal.refuse[ids[2]] = "Property values were not valid"
+    failures = adapter_on_fake(recorder).write_scores([score(i) for i in [*ids, "424242"]])
+    assert {(f.record_id, f.message) for f in failures} == {
+        (ids[2], "Property values were not valid"),
+        ("424242", "Object not found"),
+    }
+    assert [portal.objects["contacts"][i].get("leadscore_score") for i in ids] == [
+        "150", "150", None, "150", "150",
+    ]  # fmt: skip
+
+
+def test_a_daily_429_while_writing_stops_the_run(portal: FakePortal, recorder: Recorder) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    portal.throttle = ["DAILY"]
+    with pytest.raises(BudgetExhausted):
+        adapter_on_fake(recorder).write_scores([score(contact)])
+    assert "leadscore_score" not in portal.objects["contacts"][contact]
+
+
+def test_tasks_go_to_the_contact_owner_associated_to_the_contact(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp", "hubspot_owner_id": "77"})
+    outcome = adapter_on_fake(recorder).create_tasks([task("ls:1", contact)])
+    assert not outcome.failures
+    task_id = outcome.created["ls:1"]
+    stored = portal.objects["tasks"][task_id]
+    assert stored["hubspot_owner_id"] == "77"
+    assert stored["hs_task_subject"] == "【要フォロー】山田 太郎"
+    assert stored["hs_task_body"] == "スコア 150: 展示会来場 +10"
+    assert stored["hs_task_priority"] == "HIGH"
+    assert stored["hs_timestamp"] == "2026-11-22T00:00:00.000Z"  # 09:00 in Tokyo
+    assert portal.links[("contacts", "tasks")][contact] == {task_id}
+
+
+def test_tasks_are_created_in_batches_with_the_association_type_looked_up_once(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contacts = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(150)]
+    adapter = adapter_on_fake(recorder)
+    outcome = adapter.create_tasks([task(f"ls:{c}", c) for c in contacts])
+    assert len(outcome.created) == 150
+    assert calls_to(portal, "/crm/v3/objects/tasks/batch/create") == 2
+    assert calls_to(portal, "/crm/v4/associations/tasks/contacts/labels") == 1
+
+
+def test_tasks_created_before_a_crash_are_found_by_key_on_retry(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contacts = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(3)]
+    first_run = adapter_on_fake(recorder)
+    created = first_run.create_tasks([task(f"ls:{c}", c) for c in contacts[:2]]).created
+    retry = adapter_on_fake(recorder)  # a new process after the crash
+    found = retry.find_tasks([f"ls:{c}" for c in contacts])
+    assert found == created
+    assert len(portal.objects["tasks"]) == 2
+
+
+def test_a_task_without_owner_is_still_created(portal: FakePortal, recorder: Recorder) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    outcome = adapter_on_fake(recorder).create_tasks([task("ls:x", contact, owner=None)])
+    assert "hubspot_owner_id" not in portal.objects["tasks"][outcome.created["ls:x"]]
