@@ -135,10 +135,13 @@ class HubSpotAdapter:
     def _current(self, properties: dict[str, str | None]) -> CurrentResult:
         results = self.mapping.results
         score = properties.get(results.score)
+        if score in (None, ""):
+            return CurrentResult(None, properties.get(results.priority) or None)
+        # HubSpot stores an empty text as no value: a scored lead's blank reasons are "".
         return CurrentResult(
-            score=round(float(score)) if score not in (None, "") else None,
+            score=round(float(score)),
             priority=properties.get(results.priority) or None,
-            reasons=properties.get(results.reasons) or None,
+            reasons=properties.get(results.reasons) or "",
         )
 
     # --- writing --------------------------------------------------------------------------

@@ -95,6 +95,15 @@ def test_a_ten_secondly_429_backs_off_and_the_read_completes(
     assert len(recorder.sleeps) >= 2
 
 
+def test_a_ten_secondly_429_waits_as_long_as_retry_after_says(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    add_contacts(portal, 1)
+    portal.throttle, portal.retry_after = ["TEN_SECONDLY_ROLLING"], "3"
+    assert len(list(adapter_on_fake(recorder).read_leads())) == 1
+    assert 3.0 in recorder.sleeps
+
+
 def test_a_daily_429_stops_the_run_at_once(portal: FakePortal, recorder: Recorder) -> None:
     add_contacts(portal, 10)
     portal.throttle = ["DAILY", "DAILY", "DAILY"]

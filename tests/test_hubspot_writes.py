@@ -111,3 +111,14 @@ def test_a_task_without_owner_is_still_created(portal: FakePortal, recorder: Rec
     contact = portal.add("contacts", {"email": "a@example.jp"})
     outcome = adapter_on_fake(recorder).create_tasks([task("ls:x", contact, owner=None)])
     assert "hubspot_owner_id" not in portal.objects["tasks"][outcome.created["ls:x"]]
+
+
+def test_a_blank_reasons_text_reads_back_as_blank_not_as_never_scored(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    adapter = adapter_on_fake(recorder)
+    adapter.write_scores([ScoreWrite(contact, 0, "低", "", NOW)])
+    (lead,) = adapter.read_leads([contact])
+    assert lead.current is not None
+    assert (lead.current.score, lead.current.priority, lead.current.reasons) == (0, "低", "")

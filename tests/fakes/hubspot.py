@@ -68,6 +68,8 @@ class FakePortal:
     refuse: dict[str, str] = field(default_factory=dict)
     #: Scripted 429s: policy names, consumed one per request.
     throttle: list[str] = field(default_factory=list)
+    #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
+    retry_after: str | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _sorted: dict[str, tuple[list[float], list[Json]]] = field(default_factory=dict)
@@ -95,7 +97,10 @@ class FakePortal:
         self.history[("contacts", record_id, name)] = [
             {"value": value, "timestamp": iso(at)} for at, value in reversed(changes)
         ]
-        self.objects["contacts"][record_id][name] = changes[-1][1]
+        record = self.objects["contacts"][record_id]
+        record[name] = changes[-1][1]
+        # Setting a property touches the contact, as in HubSpot.
+        record["lastmodifieddate"] = max(record["lastmodifieddate"], iso(changes[-1][0]))
 
     # --- routing -------------------------------------------------------------------------
 
@@ -127,7 +132,7 @@ class FakePortal:
             if request.headers.get("Authorization") != "Bearer test-token":
                 return httpx.Response(401, json={"status": "error", "message": "bad token"})
             if self.throttle:
-                return _throttled(self.throttle.pop(0))
+                return _throttled(self.throttle.pop(0), self.retry_after)
             return handler(request, **params)
 
         return respond
@@ -226,7 +231,7 @@ class FakePortal:
         stamp = iso(self.now)
         record = self.objects[kind][record_id]
         for name, value in properties.items():
-            record[name] = value
+            record[name] = None if value == "" else value  # HubSpot stores "" as no value
             self.history.setdefault((kind, record_id, name), []).insert(
                 0, {"value": value, "timestamp": stamp}
             )
@@ -392,8 +397,9 @@ def _error(status: int, message: str) -> httpx.Response:
                                         "category": "VALIDATION_ERROR"})  # fmt: skip
 
 
-def _throttled(policy: str) -> httpx.Response:
+def _throttled(policy: str, retry_after: str | None) -> httpx.Response:
     limit = "daily" if policy == "DAILY" else policy.lower()
     body = {"status": "error", "message": f"You have reached your {limit} limit.",
             "errorType": "RATE_LIMIT", "policyName": policy}  # fmt: skip
-    return httpx.Response(429, json=body)
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    return httpx.Response(429, json=body, headers=headers)
