@@ -110,24 +110,29 @@ class ActivityReader:
     def _engagements(
         self, source: EngagementSource, wanted: set[str] | None, after: datetime
     ) -> Iterator[Activity]:
-        names = sorted({source.timestamp, *source.where, *source.properties.values()})
+        """Few leads: follow their associations. Many or all: search the window, then link."""
         if wanted is not None and len(wanted) <= ASSOCIATION_BATCH_LIMIT:
-            by_contact = associated_ids(self._calls, "contacts", source.object, wanted)
-            records = {
-                str(row["id"]): row
-                for row in batch_read(
-                    self._calls, source.object, set().union(*by_contact.values()), names
-                )
-            }
-            for contact, record_ids in sorted(by_contact.items()):
-                for record_id in sorted(record_ids & records.keys()):
-                    yield from _engagement_event(source, records[record_id], contact, after)
-            return
+            return self._engagements_of(source, wanted, after)
+        return self._engagements_since(source, wanted, after)
+
+    def _engagements_of(
+        self, source: EngagementSource, wanted: set[str], after: datetime
+    ) -> Iterator[Activity]:
+        by_contact = associated_ids(self._calls, "contacts", source.object, wanted)
+        record_ids = set().union(*by_contact.values())
+        found = batch_read(self._calls, source.object, record_ids, _engagement_names(source))
+        records = {str(row["id"]): row for row in found}
+        for contact, linked in sorted(by_contact.items()):
+            for record_id in sorted(linked & records.keys()):
+                yield from _engagement_event(source, records[record_id], contact, after)
+
+    def _engagements_since(
+        self, source: EngagementSource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
         filters = [search_filter(source.timestamp, "GT", epoch_ms(after))]
         filters += [search_filter(name, "EQ", value) for name, value in source.where.items()]
-        rows = {
-            str(row["id"]): row for row in search_all(self._calls, source.object, filters, names)
-        }
+        found = search_all(self._calls, source.object, filters, _engagement_names(source))
+        rows = {str(row["id"]): row for row in found}
         contacts = associated_ids(self._calls, source.object, "contacts", rows)
         for record_id, contact_ids in sorted(contacts.items()):
             for contact in sorted(contact_ids):
@@ -230,6 +235,11 @@ def _activity(
     properties: dict[str, PropertyValue] | None = None,
 ) -> Activity:
     return Activity(key, str(row["id"]), source.kind, occurred, properties or {})
+
+
+def _engagement_names(source: EngagementSource) -> list[str]:
+    """The engagement properties a source reads."""
+    return sorted({source.timestamp, *source.where, *source.properties.values()})
 
 
 def _engagement_event(

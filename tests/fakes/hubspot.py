@@ -13,6 +13,7 @@ import bisect
 import functools
 import itertools
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,6 +72,8 @@ class FakePortal:
     #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
     retry_after: str | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
+    #: Seconds spent answering (the fake's own CPU time; HubSpot's servers in real life).
+    service_seconds: float = 0.0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _sorted: dict[str, tuple[list[float], list[Json]]] = field(default_factory=dict)
 
@@ -133,7 +136,12 @@ class FakePortal:
                 return httpx.Response(401, json={"status": "error", "message": "bad token"})
             if self.throttle:
                 return _throttled(self.throttle.pop(0), self.retry_after)
-            return handler(request, **params)
+            started = time.perf_counter()
+            try:
+                response: httpx.Response = handler(request, **params)
+                return response
+            finally:
+                self.service_seconds += time.perf_counter() - started
 
         return respond
 
