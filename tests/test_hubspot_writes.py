@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from adapters.base import FollowUpTask, ScoreWrite
-from connector.errors import BudgetExhausted
+from connector.errors import BudgetExhausted, FatalCrmError
 from tests.fakes.hubspot import FakePortal
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
 
@@ -122,3 +122,27 @@ def test_a_blank_reasons_text_reads_back_as_blank_not_as_never_scored(
     (lead,) = adapter.read_leads([contact])
     assert lead.current is not None
     assert (lead.current.score, lead.current.priority, lead.current.reasons) == (0, "低", "")
+
+
+def test_a_batch_refused_as_a_whole_is_split_to_find_the_record_at_fault(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.invalid = {ids[37]}
+    failures = adapter_on_fake(recorder).write_scores([score(i) for i in ids])
+    assert [(f.record_id, f.message) for f in failures] == [
+        (ids[37], "HubSpot refused the request (400): Property values were not valid")
+    ]
+    written = [i for i in ids if portal.objects["contacts"][i].get("leadscore_score") == "150"]
+    assert len(written) == 99
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") <= 1 + 2 * 7
+
+
+def test_writing_before_setup_stops_and_says_to_run_setup(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.strict_properties = True
+    with pytest.raises(FatalCrmError, match="leadscore setup"):
+        adapter_on_fake(recorder).write_scores([score(i) for i in ids])
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 1

@@ -65,8 +65,12 @@ class FakePortal:
     events: list[Json] = field(default_factory=list)
     forms: dict[str, list[Json]] = field(default_factory=lambda: defaultdict(list))
     scopes: list[str] = field(default_factory=list)
-    #: Ids whose updates HubSpot refuses, with the message.
+    #: Ids whose updates HubSpot refuses, with the message (a 207 naming them).
     refuse: dict[str, str] = field(default_factory=dict)
+    #: Ids whose values fail validation, which fails their whole batch (a 400 naming no id).
+    invalid: set[str] = field(default_factory=set)
+    #: Refuse writes to properties not in `properties` (a portal before `leadscore setup`).
+    strict_properties: bool = False
     #: Scripted 429s: policy names, consumed one per request.
     throttle: list[str] = field(default_factory=list)
     #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
@@ -212,6 +216,9 @@ class FakePortal:
         inputs = json.loads(request.content)["inputs"]
         if len(inputs) > 100:
             return _error(400, "at most 100 inputs")
+        refusal = self._validate(kind, inputs)
+        if refusal is not None:
+            return refusal
         done, failed = [], {}
         for item in inputs:
             record_id = str(item["id"])
@@ -221,6 +228,17 @@ class FakePortal:
             self._apply(kind, record_id, item["properties"])
             done.append(self._out(kind, self.objects[kind][record_id], {}))
         return _batch_answer(done, failed)
+
+    def _validate(self, kind: str, inputs: list[Json]) -> httpx.Response | None:
+        """A whole-batch 400, as HubSpot answers bad values or unknown properties."""
+        for item in inputs:
+            unknown = [n for n in item["properties"] if n not in self.properties[kind]]
+            if self.strict_properties and unknown:
+                message = f'Property "{unknown[0]}" does not exist'
+                return _error(400, message, [{"code": "PROPERTY_DOESNT_EXIST", "message": message}])
+            if str(item.get("id")) in self.invalid:
+                return _error(400, "Property values were not valid")
+        return None
 
     def _batch_create(self, request: httpx.Request, kind: str) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]
@@ -400,9 +418,11 @@ def _batch_answer(results: Iterable[Json], failed: dict[str, str]) -> httpx.Resp
     return httpx.Response(207, json=answer)
 
 
-def _error(status: int, message: str) -> httpx.Response:
-    return httpx.Response(status, json={"status": "error", "message": message,
-                                        "category": "VALIDATION_ERROR"})  # fmt: skip
+def _error(status: int, message: str, errors: list[Json] | None = None) -> httpx.Response:
+    body: Json = {"status": "error", "message": message, "category": "VALIDATION_ERROR"}
+    if errors:
+        body["errors"] = errors
+    return httpx.Response(status, json=body)
 
 
 def _throttled(policy: str, retry_after: str | None) -> httpx.Response:
