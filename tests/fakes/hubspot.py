@@ -80,6 +80,9 @@ class FakePortal:
     service_seconds: float = 0.0
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1_000_001))
     _sorted: dict[str, tuple[list[float], list[Json]]] = field(default_factory=dict)
+    _index: dict[str, Json] = field(default_factory=dict)
+    _index_key: tuple[str, str, int] | None = None
+    _event_pages: dict[tuple[str | None, ...], list[Json]] = field(default_factory=dict)
 
     # --- seeding -------------------------------------------------------------------------
 
@@ -175,13 +178,14 @@ class FakePortal:
         """Matching records in the requested order; by-id scans start at the keyset."""
         sorts = body.get("sorts") or []
         by_id = [{"propertyName": "hs_object_id", "direction": "ASCENDING"}]
-        if sorts != by_id or not all(i.isdigit() for i in self.objects[kind]):
+        ordered = self._by_id(kind) if sorts == by_id else None
+        if ordered is None:
             matches = [r for r in self.objects[kind].values() if _matches(r, body)]
             for sort in reversed(sorts):
                 matches.sort(key=lambda r, s=sort: _comparable(r.get(s["propertyName"], "")),
                              reverse=sort.get("direction") == "DESCENDING")  # fmt: skip
             return matches
-        keys, records = self._by_id(kind)
+        keys, records = ordered
         start = bisect.bisect_right(keys, _keyset_floor(body)) if keys else 0
         matches = []
         for record in itertools.islice(records, start, None):
@@ -191,10 +195,12 @@ class FakePortal:
                     break
         return matches
 
-    def _by_id(self, kind: str) -> tuple[list[float], list[Json]]:
-        """The records of `kind` (all with numeric ids) sorted by id."""
+    def _by_id(self, kind: str) -> tuple[list[float], list[Json]] | None:
+        """The records of `kind` sorted by id; None when some id is not a number."""
         cached = self._sorted.get(kind)
         if cached is None or len(cached[1]) != len(self.objects[kind]):
+            if not all(record_id.isdigit() for record_id in self.objects[kind]):
+                return None
             pairs = sorted(self.objects[kind].values(), key=_numeric_id)
             cached = ([_numeric_id(r) for r in pairs], pairs)
             self._sorted[kind] = cached
@@ -266,11 +272,14 @@ class FakePortal:
     def _find(self, kind: str, key: str, id_property: str | None) -> Json | None:
         if not id_property:
             return self.objects[kind].get(key)
-        wanted = key.lower()
-        for record in self.objects[kind].values():
-            if str(record.get(id_property, "")).lower() == wanted:
-                return record
-        return None
+        index_key = (kind, id_property, len(self.objects[kind]))
+        if self._index_key != index_key:
+            self._index = {
+                str(record.get(id_property, "")).lower(): record
+                for record in self.objects[kind].values()
+            }
+            self._index_key = index_key
+        return self._index.get(key.lower())
 
     def _out(self, kind: str, record: Json, body: Json) -> Json:
         names = body.get("properties")
@@ -341,18 +350,29 @@ class FakePortal:
 
     def _events(self, request: httpx.Request) -> httpx.Response:
         query = request.url.params
-        after = _comparable(query.get("occurredAfter", "0"))
-        matches = [
-            event for event in self.events
-            if event["eventType"] == query.get("eventType")
-            and query.get("objectId") in (None, event["objectId"])
-            and _comparable(event["occurredAt"]) > after
-        ]  # fmt: skip
+        matches = self._matching_events(
+            query.get("eventType"), query.get("objectId"), query.get("occurredAfter", "0")
+        )
         start, limit = int(query.get("after") or 0), int(query.get("limit") or 100)
         answer: Json = {"results": matches[start : start + limit]}
         if start + limit < len(matches):
             answer["paging"] = {"next": {"after": str(start + limit)}}
         return httpx.Response(200, json=answer)
+
+    def _matching_events(
+        self, event_type: str | None, object_id: str | None, occurred_after: str
+    ) -> list[Json]:
+        """Events of a query, kept while the event list does not grow (pages share it)."""
+        key = (event_type, object_id, occurred_after, str(len(self.events)))
+        if key not in self._event_pages:
+            after = _comparable(occurred_after)
+            self._event_pages[key] = [
+                event for event in self.events
+                if event["eventType"] == event_type
+                and object_id in (None, event["objectId"])
+                and _comparable(event["occurredAt"]) > after
+            ]  # fmt: skip
+        return self._event_pages[key]
 
     def _forms(self, request: httpx.Request, form: str) -> httpx.Response:
         query = request.url.params
