@@ -55,7 +55,9 @@ def postgresql_state_url(postgres_admin_engine: Engine) -> Iterator[str]:
     schema = f"leadscore_test_{uuid.uuid4().hex}"
     with postgres_admin_engine.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = postgres_admin_engine.url.update_query_dict({"options": f"-csearch_path={schema}"})
+    # A session time zone other than UTC proves datetimes come back in UTC all the same.
+    options = f"-csearch_path={schema} -ctimezone=Asia/Tokyo"
+    url = postgres_admin_engine.url.update_query_dict({"options": options})
     yield url.render_as_string(hide_password=False)
     with postgres_admin_engine.connect() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -13,12 +13,14 @@ from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from sqlalchemy.pool import StaticPool
 
 from connector.errors import StateError
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 # Serialises first-use migrations of replicas starting together on one PostgreSQL database.
 MIGRATION_LOCK_KEY = 0x6C73_6D69  # "lsmi"
 
@@ -40,7 +42,7 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError as error:
-        raise StateError(f"invalid state url {url!r}: {error}. Fix [state] url.") from None
+        raise StateError(f"invalid state url: {error}. Fix [state] url.") from None
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
         raise StateError(
             f"state url {describe(parsed)} uses {parsed.get_backend_name()!r}; "
@@ -50,14 +52,24 @@ def parse_url(url: str) -> URL:
 
 
 def build_engine(url: URL) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and its folder created."""
-    if url.get_backend_name() != "sqlite":
-        try:
-            return create_engine(url, pool_pre_ping=True)
-        except NoSuchModuleError as error:
-            raise StateError(f"no driver for state url {describe(url)}: {error}") from None
-    if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    """An engine for `url`, set up for its backend."""
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if "connect_timeout" not in url.query:
+        # A silent host should fail the run in seconds, not hang it for minutes.
+        url = url.update_query_dict({"connect_timeout": str(POSTGRES_CONNECT_TIMEOUT_SECONDS)})
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError as error:
+        raise StateError(f"no driver for state url {describe(url)}: {error}") from None
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    """A SQLite engine with WAL and a busy timeout; its folder is created if missing."""
+    if not url.database or url.database == ":memory:":
+        # One shared connection, or every thread would see its own empty database.
+        return create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
     event.listen(engine, "connect", _configure_sqlite)
     return engine

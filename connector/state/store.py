@@ -114,7 +114,7 @@ class StateStore:
                 return {}
             query = query.where(self._among(written_results.c.lead_id, lead_ids))
         with self._connect() as connection:
-            return {row[0]: WrittenResult(*row) for row in connection.execute(query)}
+            return {row[0]: WrittenResult(*row) for row in connection.execute(query).all()}
 
     def record_written(self, results: Sequence[WrittenResult]) -> None:
         """Upsert the results just written to the CRM, all in one batch."""
