@@ -29,7 +29,7 @@ def _postgres_unavailable(reason: str) -> NoReturn:
     """Skip the PostgreSQL tests, or fail them when CI requires PostgreSQL."""
     if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
         pytest.fail(f"{REQUIRE_POSTGRES_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(f"{reason}: set {POSTGRES_URL_VARIABLE} to run the PostgreSQL state tests")
+    pytest.skip(f"{reason}; the PostgreSQL state tests need {POSTGRES_URL_VARIABLE} to reach one")
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def postgres_admin_engine() -> Iterator[Engine]:
             connection.execute(text("SELECT 1"))
     except OperationalError as error:
         engine.dispose()
-        _postgres_unavailable(f"PostgreSQL at {POSTGRES_URL_VARIABLE} is unreachable: {error}")
+        _postgres_unavailable(f"PostgreSQL at {POSTGRES_URL_VARIABLE} is unreachable: {error.orig}")
     yield engine
     engine.dispose()
 

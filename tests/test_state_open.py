@@ -101,3 +101,13 @@ def test_in_memory_sqlite_works(tmp_path: Path) -> None:
         store.set_cursor("leads", NOW)
 
         assert store.cursor("leads") == NOW
+
+
+def test_a_table_dropped_under_the_store_gives_state_error(
+    state_store: StateStore, raw_state_engine: Engine
+) -> None:
+    with raw_state_engine.begin() as connection:
+        connection.execute(text("DROP TABLE cursors"))
+
+    with pytest.raises(StateError, match="state database .* failed"):
+        state_store.cursor("leads")

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError
 
 from connector.errors import StateError
 from connector.state import database, lock
@@ -320,9 +320,13 @@ class StateStore:
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
-        """Turn a lost or unreachable database into a StateError that says so."""
+        """Turn a lost, damaged or altered database into a StateError that says so."""
         try:
             yield
-        except OperationalError as error:
+        except DatabaseError as error:
             url = database.describe(self._engine.url)
-            raise StateError(f"the state database {url} failed: {error.orig}") from error
+            raise StateError(
+                f"the state database {url} failed: {error.orig}. Check that the server is up "
+                "and nothing else changed its tables; a damaged SQLite file can be moved "
+                "aside (leadscore then rescores every lead)."
+            ) from error
