@@ -95,6 +95,13 @@ def test_naive_datetimes_are_refused(state_store: StateStore) -> None:
         state_store.set_cursor("leads", datetime(2026, 11, 20, 9, 0))  # noqa: DTZ001
 
 
+def test_results_with_naive_datetimes_are_refused() -> None:
+    naive = datetime(2026, 11, 20, 9, 0)  # noqa: DTZ001
+
+    with pytest.raises(ValueError, match="naive datetime"):
+        WrittenResult("L1", 130, "高", "reasons-1", "rules-1", None, naive)
+
+
 def test_ruleset_hash_is_remembered(state_store: StateStore) -> None:
     assert state_store.ruleset_hash() is None
 

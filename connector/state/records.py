@@ -32,6 +32,12 @@ class WrittenResult:
     next_change_at: datetime | None
     written_at: datetime
 
+    def __post_init__(self) -> None:
+        """Refuse naive datetimes here, where the caller's stack still shows the culprit."""
+        as_utc(self.written_at)
+        if self.next_change_at is not None:
+            as_utc(self.next_change_at)
+
 
 @dataclass(frozen=True, slots=True)
 class TaskRecord:
