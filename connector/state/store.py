@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from types import TracebackType
@@ -100,9 +100,11 @@ class StateStore:
         """The database URL (render with `hide_password=True` before showing it)."""
         return self._engine.url
 
-    def run_lock(self, *, wait: bool = False) -> AbstractContextManager[None]:
+    @contextmanager
+    def run_lock(self, *, wait: bool = False) -> Iterator[None]:
         """Hold the one-sync-at-a-time lock; StateError names the holder when `wait` is false."""
-        return lock.run_lock(self._engine, wait=wait, local=self._local_lock)
+        with self._translated(), lock.run_lock(self._engine, wait=wait, local=self._local_lock):
+            yield
 
     # -- written results --------------------------------------------------------------------
 
