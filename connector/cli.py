@@ -26,6 +26,7 @@ from connector.errors import (
 )
 from connector.render import explain_table, problems_text, run_line, run_tables
 from connector.scoring import Scorer, ScoreResult
+from connector.status import print_status, status_summary
 from connector.summary import explanation, run_summary
 from connector.sync import Pipeline, RunReport, RunRequest
 from connector.timestamps import parse_as_of
@@ -182,6 +183,19 @@ def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | No
     since = now - timedelta(days=settings.scoring.longest_window_days())
     activities = list(adapter.read_activities([lead_id], since))
     return Scorer(settings.scoring).score(leads[0], activities, now)
+
+
+@app.command()
+@_exits_by_error
+def status(config: ConfigOption, as_json: JsonOption = False) -> None:
+    """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
+    settings = load_settings(config)
+    with open_state(settings, dry_run=True) as store:
+        summary = status_summary(store, Scorer(settings.scoring).ruleset_hash, settings.zone)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print_status(Console(soft_wrap=True), summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

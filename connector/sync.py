@@ -119,10 +119,12 @@ class Pipeline:
         """One sync run; per-record failures are in the report, never raised."""
         report = RunReport(request, self.scorer.ruleset_hash)
         if request.dry_run:
+            report.mode = self._mode(request)
             self._plan(report, progress)
             return report
         with self.store.run_lock(wait=request.wait_for_lock):
-            run_id = self.store.start_run("full" if request.full else "incremental", self.clock())
+            report.mode = self._mode(request)
+            run_id = self.store.start_run(report.mode, self.clock())
             try:
                 self._sync(report, progress)
             except BaseException:
@@ -172,14 +174,17 @@ class Pipeline:
         report.writes, report.tasks = plan.writes, plan.tasks
         return plan
 
+    def _mode(self, request: RunRequest) -> str:
+        """Full when asked, on the first run, or when the rules changed; else incremental."""
+        cursor = self.store.cursor(LEADS_CURSOR)
+        stale_rules = self.store.ruleset_hash() != self.scorer.ruleset_hash
+        return "full" if request.full or cursor is None or stale_rules else "incremental"
+
     def _selection(self, report: RunReport) -> set[str] | None:
         """Lead ids to rescore, or None for every lead (a full run)."""
         cursor = self.store.cursor(LEADS_CURSOR)
-        stale_rules = self.store.ruleset_hash() != report.ruleset_hash
-        if report.request.full or cursor is None or stale_rules:
-            report.mode = "full"
+        if report.mode == "full" or cursor is None:
             return None
-        report.mode = "incremental"
         selected = self.adapter.changed_lead_ids(cursor)
         selected |= self.store.due_for_rescore(report.request.now)
         selected |= set(self.store.pending_failures(SCORE))
