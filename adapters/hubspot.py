@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterator, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -91,6 +91,16 @@ class HubSpotAdapter:
             on_problem=on_problem,
         )  # fmt: skip
         self._task_association: Json | None = None
+
+    @property
+    def cursor_lag(self) -> timedelta:
+        """The search index's lag behind writes: the next cursor starts this far back."""
+        return timedelta(seconds=self.settings.search_lag_seconds)
+
+    @property
+    def api_calls(self) -> int:
+        """HubSpot requests this adapter sent, its own 429 retries included."""
+        return self.calls.sent
 
     # --- reading --------------------------------------------------------------------------
 

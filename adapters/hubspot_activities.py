@@ -29,6 +29,9 @@ from connector.model import Activity, PropertyValue
 _FORM_PAGE = 50
 #: Events API page size.
 _EVENTS_PAGE = 100
+#: Up to this many leads, page views are asked per contact (a call or more each); past it,
+#: the window's page views of every contact are paged through once and filtered.
+_PER_CONTACT_EVENTS = 20
 
 
 class ActivityReader:
@@ -77,33 +80,32 @@ class ActivityReader:
         self, source: ContactPropertySource, wanted: set[str] | None, after: datetime
     ) -> Iterator[Activity]:
         if source.mode == "timestamp":
-            rows = self._contacts_with(source.property, wanted, after, "GT")
-            for row in rows:
+            for row in self._contacts_with(source.property, wanted, after, source.property):
                 yield from _timestamp_event(source, row, after)
             return
-        candidates = wanted
-        if candidates is None:
-            rows = self._contacts_with(source.property, None, after, "GTE", "lastmodifieddate")
-            candidates = {str(row["id"]) for row in rows}
+        # A property change touches the contact: only contacts modified since can have one.
+        rows = self._contacts_with(source.property, wanted, after, "lastmodifieddate")
+        candidates = {str(row["id"]) for row in rows}
         history = [source.property]
         for row in batch_read(self._calls, "contacts", candidates, [], history=history):
             yield from _history_events(source, row, after)
 
     def _contacts_with(
-        self,
-        name: str,
-        wanted: set[str] | None,
-        after: datetime,
-        operator: str,
-        since_property: str | None = None,
+        self, name: str, wanted: set[str] | None, after: datetime, since_property: str
     ) -> Iterator[Json]:
-        """Contacts whose `name` (or `since_property`) is past `after`."""
-        if wanted is not None:
+        """Contacts (of `wanted`, or all) having `name`, with `since_property` past `after`.
+
+        A few leads are batch read; many or all are searched, which also skips contacts
+        without the property.
+        """
+        if wanted is not None and len(wanted) <= ASSOCIATION_BATCH_LIMIT:
             return batch_read(self._calls, "contacts", wanted, [name])
-        filters = [search_filter(since_property or name, operator, epoch_ms(after))]
-        if since_property:
-            filters.append({"propertyName": name, "operator": "HAS_PROPERTY"})
-        return search_all(self._calls, "contacts", filters, [name])
+        filters = [
+            search_filter(since_property, "GT", epoch_ms(after)),
+            {"propertyName": name, "operator": "HAS_PROPERTY"},
+        ]
+        found = search_all(self._calls, "contacts", filters, [name])
+        return (row for row in found if wanted is None or str(row["id"]) in wanted)
 
     # --- engagement objects: calls, emails, meetings, notes ------------------------------
 
@@ -183,9 +185,13 @@ class ActivityReader:
     def _page_views(
         self, source: PageViewSource, wanted: set[str] | None, after: datetime
     ) -> Iterator[Activity]:
-        targets: list[str | None] = [None] if wanted is None else [*sorted(wanted)]
-        for contact in targets:
-            for event in self._events(source.event_type, contact, after):
+        if wanted is not None and len(wanted) <= _PER_CONTACT_EVENTS:
+            for contact in sorted(wanted):
+                for event in self._events(source.event_type, contact, after):
+                    yield from _page_view_event(source, event)
+            return
+        for event in self._events(source.event_type, None, after):
+            if wanted is None or str(event.get("objectId")) in wanted:
                 yield from _page_view_event(source, event)
 
     def _events(self, event_type: str, contact: str | None, after: datetime) -> Iterator[Json]:

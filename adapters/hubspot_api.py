@@ -121,8 +121,9 @@ class _ShimResponse:
 class _HttpxPool:
     """Stands in for the SDK's urllib3 PoolManager: sends every request through httpx."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, on_send: Callable[[], None]) -> None:
         self._client = client
+        self._on_send = on_send
 
     def request(
         self,
@@ -136,6 +137,7 @@ class _HttpxPool:
     ) -> _ShimResponse:
         """Send one request; urllib3 options (timeouts, preload) are the client's business."""
         params = fields if method in ("GET", "HEAD") else None
+        self._on_send()
         response = self._client.request(
             method, url, content=body, params=params, headers=dict(headers or {})
         )
@@ -145,8 +147,15 @@ class _HttpxPool:
 class SdkApis:
     """The SDK API objects this adapter uses, built once on the shared client and cached."""
 
-    def __init__(self, *, client: httpx.Client, base_url: str, access_token: str) -> None:
-        self._pool = _HttpxPool(client)
+    def __init__(
+        self,
+        *,
+        client: httpx.Client,
+        base_url: str,
+        access_token: str,
+        on_send: Callable[[], None],
+    ) -> None:
+        self._pool = _HttpxPool(client, on_send)
         self._base_url = base_url.rstrip("/")
         self._cache: dict[tuple[str, str], Any] = {}
         sdk = HubSpot(access_token=access_token, api_factory=self._factory)
@@ -235,7 +244,11 @@ class HubSpotCalls:
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
-        self.sdk = SdkApis(client=client, base_url=base_url, access_token=access_token)
+        #: Requests sent (retries included), for the run's `api_calls`.
+        self.sent = 0
+        self.sdk = SdkApis(
+            client=client, base_url=base_url, access_token=access_token, on_send=self._count
+        )
         self._client = client
         self._base_url = base_url.rstrip("/")
         self.token = access_token
@@ -261,7 +274,11 @@ class HubSpotCalls:
         """A call the SDK does not cover, on the same client and with the same handling."""
         return self._with_retries(lambda: self._send_raw(method, path, **kwargs))
 
+    def _count(self) -> None:
+        self.sent += 1
+
     def _send_raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        self._count()
         response = self._client.request(method, self._base_url + path, headers=self._auth, **kwargs)
         if not response.is_success:
             raise RawHttpError(response)

@@ -25,6 +25,9 @@ class HubSpotSettings(_Strict):
     search_rate_per_s: int = Field(default=5, ge=1)
     #: Read page views from the events API (needs an Enterprise hub).
     events_api: bool = False
+    #: How far the next run's cursor starts behind the clock: HubSpot's search index shows
+    #: updates about a minute late, so a shorter lag could skip contacts changed meanwhile.
+    search_lag_seconds: int = Field(default=120, ge=0)
     #: How often a ten-secondly 429 is retried (with backoff) before the call fails.
     rate_limit_retries: int = Field(default=6, ge=0)
     access_token: SecretStr | None = None

@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from adapters.hubspot import HubSpotAdapter, HubSpotSettings, load_hubspot_mapping  # noqa: E402
 from adapters.hubspot_api import RateLimiter  # noqa: E402
 from connector.config import load_settings  # noqa: E402
+from connector.state import StateStore  # noqa: E402
 from connector.sync import Pipeline, RunReport, RunRequest  # noqa: E402
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso  # noqa: E402
 
@@ -173,6 +174,20 @@ def per_record_calls(seeded: Seeded, report: RunReport) -> int:
     )
 
 
+class Clock:
+    """The sync's wall clock: the as-of instant, then minutes later for each rerun."""
+
+    def __init__(self) -> None:
+        self.now = AS_OF
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self) -> None:
+        """Move on ten minutes, past the adapter's cursor lag."""
+        self.now += timedelta(minutes=10)
+
+
 class Meter:
     """Counts requests and holds each until the app limiter lets it go."""
 
@@ -194,13 +209,14 @@ Row = tuple[str, RunReport, int, float, float, int]
 
 
 def run(
-    pipeline: Pipeline, meter: Meter, portal: FakePortal
+    pipeline: Pipeline, meter: Meter, portal: FakePortal, *, full: bool
 ) -> tuple[RunReport, int, float, float, int]:
-    """One full sync from an idle limiter: report, calls, wall and fake seconds, minimum."""
-    least = activity_minimum(portal)
+    """One sync from an idle limiter: report, calls, wall and fake seconds, minimum."""
+    least = activity_minimum(portal) if full else 0
+    portal.now = pipeline.clock() + timedelta(minutes=1)  # writes land after the run starts
     meter.idle()
     calls, served, started = meter.calls, portal.service_seconds, time.perf_counter()
-    report = pipeline.run(RunRequest(now=AS_OF, full=True))
+    report = pipeline.run(RunRequest(now=AS_OF, full=full))
     wall = time.perf_counter() - started
     return report, meter.calls - calls, wall, portal.service_seconds - served, least
 
@@ -218,10 +234,11 @@ def print_figures(seeded: Seeded, rows: list[Row], per_10s: int) -> None:
     print(f"limits: app {per_10s} requests / 10 s (real time), search 5 requests / s")
     print("  ".join(f"{name:>{len(name)}}" for name in HEADER))
     for name, report, calls, wall, served, activities in rows:
-        least = minimum_calls(seeded.contacts, activities, report)
+        least = minimum_calls(seeded.contacts, activities, report) if activities else 0
         naive = per_record_calls(seeded, report)
         client_wall = wall - served
-        cells = [name, calls, least, f"{calls / least:.2f}", f"{wall:.1f}", f"{served:.1f}",
+        ratio = f"{calls / least:.2f}" if least else "-"
+        cells = [name, calls, least or "-", ratio, f"{wall:.1f}", f"{served:.1f}",
                  f"{client_wall:.1f}", f"{calls / rate:.1f}", f"{client_wall / (calls / rate):.2f}",
                  report.written, report.tasks_created, naive, f"{naive / rate:.0f}"]  # fmt: skip
         print(
@@ -246,11 +263,15 @@ def main(argv: list[str] | None = None) -> int:
         settings=settings, mapping=load_hubspot_mapping(ROOT / "mappings" / "hubspot.toml"),
         client=client, on_problem=lambda problem: None, timezone=ZoneInfo("Asia/Tokyo"),
     )  # fmt: skip
-    pipeline = Pipeline(load_settings(ROOT / "config.example.toml"), adapter)
+    rules = load_settings(ROOT / "config.example.toml")
+    clock = Clock()
+    pipeline = Pipeline(rules, adapter, StateStore.open("sqlite://"), clock=clock)
     with respx.mock(assert_all_called=False) as router:
         portal.mount(router)
-        rows: list[Row] = [("full rescore", *run(pipeline, meter, portal))]
-        rows.append(("unchanged rerun", *run(pipeline, meter, portal)))
+        rows: list[Row] = [("full rescore", *run(pipeline, meter, portal, full=True))]
+        for name, full in (("rerun", False), ("rerun again", False), ("rerun --full", True)):
+            clock.advance()
+            rows.append((name, *run(pipeline, meter, portal, full=full)))
     print_figures(seeded, rows, args.per_10s)
     return 0
 

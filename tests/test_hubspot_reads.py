@@ -218,3 +218,27 @@ def test_the_fake_refuses_after_paging_past_10000_results(portal: FakePortal) ->
     client = httpx.Client(base_url=BASE_URL, headers={"Authorization": "Bearer test-token"})
     request = {"limit": 200, "after": "9900", "filterGroups": []}
     assert client.post("/crm/v3/objects/contacts/search", json=request).status_code == 400
+
+
+def test_page_views_of_many_leads_are_paged_once_not_asked_per_contact(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 300)
+    for n, contact in enumerate(ids[:50]):
+        event = {"id": f"e{n}", "eventType": "e_visited_page", "objectType": "CONTACT"}
+        portal.events.append(event | {"objectId": contact, "occurredAt": iso(NOW)})
+    adapter = adapter_on_fake(recorder)
+    found = list(adapter.read_activities(ids[25:], NOW - timedelta(days=1)))
+    assert sorted(a.lead_id for a in found if a.kind == "page_view") == sorted(ids[25:50])
+    assert sum(1 for _, path in portal.calls if path.startswith("/events")) == 1
+
+
+def test_api_calls_count_every_request_and_the_cursor_lags_the_search_index(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    add_contacts(portal, 450)
+    portal.throttle = ["TEN_SECONDLY_ROLLING"]
+    adapter = adapter_on_fake(recorder)
+    list(adapter.read_leads())
+    assert adapter.api_calls == len(portal.calls) == 4  # three pages and one retry
+    assert adapter.cursor_lag == timedelta(minutes=2)
