@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from adapters.base import CheckItem
 from adapters.hubspot_api import HubSpotCalls, HubSpotRequestError, Json
-from adapters.hubspot_config import FormSource, HubSpotMapping
+from adapters.hubspot_config import ContactPropertySource, FormSource, HubSpotMapping
 from connector.errors import CrmError
 
 if TYPE_CHECKING:
@@ -112,9 +112,11 @@ def _check_attributes(calls: HubSpotCalls, mapping: HubSpotMapping) -> CheckItem
     known = {str(item.get("name")) for item in body.get("results", [])}
     results = mapping.results
     wanted = set(mapping.contact_properties()) - {results.score, results.priority, results.reasons}
+    wanted |= {s.property for s in mapping.activities if isinstance(s, ContactPropertySource)}
     missing = sorted(wanted - known)
     if missing:
-        return CheckItem("mapped contact properties", False, f"not in the portal: {missing}")
+        detail = f"not in the portal: {missing}; create them or fix the mapping's names"
+        return CheckItem("mapped contact properties", False, detail)
     return CheckItem("mapped contact properties", True, f"all {len(wanted)} exist")
 
 

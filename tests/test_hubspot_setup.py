@@ -17,7 +17,7 @@ SHIPPED_MAPPING = Path(__file__).parent.parent / "mappings" / "hubspot.toml"
 SCOPES = ["crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read",
           "crm.schemas.contacts.write", "forms"]  # fmt: skip
 STANDARD = ["email", "lastname", "firstname", "company", "industry", "numberofemployees",
-            "jobtitle", "hubspot_owner_id", "lastmodifieddate"]  # fmt: skip
+            "jobtitle", "hubspot_owner_id", "lastmodifieddate", "leadscore_trade_show"]  # fmt: skip
 
 
 @pytest.fixture
@@ -111,3 +111,12 @@ def test_a_mapping_typo_names_the_file_and_the_key(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"hubspot\.toml.*activities\.0\..*value_ass"):
         load_hubspot_mapping(path)
+
+
+def test_check_names_mapped_properties_the_portal_lacks(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    del standard_portal.properties["contacts"]["leadscore_trade_show"]
+    (item,) = [i for i in check_hubspot(adapter_on_fake(recorder)) if "mapped" in i.subject]
+    assert not item.ok
+    assert "leadscore_trade_show" in item.detail
