@@ -27,6 +27,7 @@ class CurrentResult:
 
     score: int | None
     priority: str | None
+    reasons: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

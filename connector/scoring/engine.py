@@ -88,7 +88,9 @@ class Scorer:
                 next_change = change_at
         return self._result(lead.id, contributions, now, next_change)
 
-    def _matching(self, activities: Iterable[Activity]) -> list[tuple[_Engagement, list[Occurrence]]]:
+    def _matching(
+        self, activities: Iterable[Activity]
+    ) -> list[tuple[_Engagement, list[Occurrence]]]:
         matched: dict[int, list[Occurrence]] = {}
         by_kind = self._by_kind
         for activity in activities:

@@ -18,7 +18,7 @@ class _Strict(BaseModel):
 
 
 class Condition(_Strict):
-    """A test on one value; every operator given must hold. Text compares 全角/半角- and case-blind."""
+    """A test on one value; every operator given must hold. Text ignores 全角/半角 and case."""
 
     equals: str | float | None = None
     in_: list[str | float] | None = Field(default=None, alias="in")
@@ -110,7 +110,7 @@ class RuleSet(_Strict):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Self:
-        ids = [rule.id for rule in [*self.fit, *self.engagement]]
+        ids = [rule.id for rule in self.fit] + [rule.id for rule in self.engagement]
         duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
         if duplicates:
             raise ValueError(f"rule ids must be unique; repeated: {', '.join(duplicates)}")
@@ -120,12 +120,16 @@ class RuleSet(_Strict):
     def _bands_ordered(self) -> Self:
         *upper, last = self.bands
         if last.above is not None:
-            raise ValueError(f"the last band ({last.label!r}) takes every other total: drop 'above'")
-        thresholds = [band.above for band in upper]
-        if any(threshold is None for threshold in thresholds):
+            raise ValueError(
+                f"the last band ({last.label!r}) takes every other total: drop 'above'"
+            )
+        thresholds = [band.above for band in upper if band.above is not None]
+        if len(thresholds) < len(upper):
             raise ValueError("every band but the last needs 'above', its threshold")
-        if thresholds != sorted(thresholds, reverse=True) or len(set(thresholds)) < len(upper):
-            raise ValueError("bands go from the highest threshold down, each lower than the one before")
+        if thresholds != sorted(set(thresholds), reverse=True):
+            raise ValueError(
+                "bands go from the highest threshold down, each lower than the one before"
+            )
         return self
 
     def content_hash(self) -> str:

@@ -12,7 +12,7 @@ _LEADING_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 
 @lru_cache(maxsize=65536)
 def normalize_text(value: str) -> str:
-    """NFKC (full-width ASCII -> half-width, half-width kana -> full-width), casefold, squeeze spaces."""
+    """NFKC (全角 ASCII -> 半角, 半角 kana -> 全角), casefolded, spaces squeezed."""
     folded = unicodedata.normalize("NFKC", value).casefold()
     return _SPACES.sub(" ", folded).strip()
 

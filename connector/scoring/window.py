@@ -50,6 +50,7 @@ def next_points_change(
     events.sort(key=lambda event: event[0])
     current = points(tally)
     count, weight = tally.count, tally.weight
+    at: datetime
     for at, group in groupby(events, key=lambda event: event[0]):
         for _, count_delta, weight_delta in group:
             count += count_delta

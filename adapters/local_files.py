@@ -1,0 +1,230 @@
+"""The local-files "CRM": leads and activities from CSV/xlsx; results to scores.csv, tasks.csv."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
+from datetime import datetime, tzinfo
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapters.base import (
+    FollowUpTask,
+    InputProblem,
+    ProblemSink,
+    RecordFailure,
+    ScoreWrite,
+    TaskOutcome,
+)
+from adapters.local_outputs import ScoresFile, TasksFile
+from adapters.mapping_files import load_mapping
+from adapters.tabular import open_table, require_columns
+from connector.model import CANONICAL_KINDS, Activity, Lead
+from connector.timestamps import parse_timestamp
+
+LEAD_COLUMNS = ("id",)
+ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at")
+_LEAD_FIELDS = frozenset({"id", "owner"})
+_ACTIVITY_FIELDS = frozenset({"id", "lead_id", "kind", "occurred_at"})
+
+
+class _Mapped(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LeadColumns(_Mapped):
+    """Header renames for the leads file."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+
+
+class ActivityColumns(_Mapped):
+    """Header renames, kind aliases and numeric properties for the activities file."""
+
+    columns: dict[str, str] = Field(default_factory=dict)
+    kinds: dict[str, str] = Field(default_factory=dict)
+    extra_kinds: list[str] = Field(default_factory=list)
+    numeric_properties: list[str] = Field(default_factory=lambda: ["duration_seconds"])
+
+
+class CsvMapping(_Mapped):
+    """mappings/csv.toml: how file columns and values become canonical leads and activities."""
+
+    leads: LeadColumns = LeadColumns()
+    activities: ActivityColumns = ActivityColumns()
+
+    def known_kinds(self) -> frozenset[str]:
+        """Every kind an activity row may carry, after aliases."""
+        return CANONICAL_KINDS | set(self.activities.extra_kinds)
+
+
+class LocalFilesAdapter:
+    """The Adapter over two input files: reads them once, writes results atomically."""
+
+    #: One write rewrites the whole scores.csv, so a run sends everything in one batch.
+    max_write_batch = 1_000_000
+
+    def __init__(
+        self,
+        *,
+        leads_path: Path,
+        activities_path: Path,
+        output_dir: Path,
+        mapping: CsvMapping,
+        zone: tzinfo,
+        on_problem: ProblemSink,
+    ) -> None:
+        self._leads_path = leads_path
+        self._activities_path = activities_path
+        self._mapping = mapping
+        self._zone = zone
+        self._report = on_problem
+        self._leads: dict[str, Lead] | None = None
+        self._scores = ScoresFile(output_dir / "scores.csv", zone)
+        self._tasks = TasksFile(output_dir / "tasks.csv")
+
+    def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
+        """Leads from the leads file, with the result scores.csv shows for them."""
+        leads = self._all_leads()
+        current = self._scores.current()
+        chosen = leads.values() if ids is None else (leads[i] for i in ids if i in leads)
+        for lead in chosen:
+            yield replace(lead, current=current.get(lead.id))
+
+    def changed_lead_ids(self, since: datetime) -> set[str]:
+        """Files carry no per-row change time: all leads when either file changed since then."""
+        newest = max(self._leads_path.stat().st_mtime, self._activities_path.stat().st_mtime)
+        return set(self._all_leads()) if newest >= since.timestamp() else set()
+
+    def read_activities(
+        self, lead_ids: Collection[str] | None, occurred_after: datetime
+    ) -> Iterator[Activity]:
+        """Valid activity rows of known leads after `occurred_after`; bad rows are reported."""
+        wanted = None if lead_ids is None else set(lead_ids)
+        for activity in self._all_activities():
+            if activity.occurred_at > occurred_after and (
+                wanted is None or activity.lead_id in wanted
+            ):
+                yield activity
+
+    def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
+        """Merge the results into scores.csv and rewrite it atomically."""
+        self._scores.update(writes, keep=set(self._all_leads()))
+        return []
+
+    def find_tasks(self, keys: Collection[str]) -> dict[str, str]:
+        """Keys already in tasks.csv (a task's id there is its key)."""
+        existing = self._tasks.keys()
+        return {key: key for key in keys if key in existing}
+
+    def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
+        """Append the tasks not yet in tasks.csv, rewriting it atomically."""
+        created = self._tasks.append(tasks)
+        return TaskOutcome(created={key: key for key in created})
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
+
+    def _all_leads(self) -> dict[str, Lead]:
+        if self._leads is None:
+            self._leads = self._load_leads()
+        return self._leads
+
+    def _load_leads(self) -> dict[str, Lead]:
+        table = open_table(self._leads_path)
+        header = self._renamed(table.header, self._mapping.leads.columns)
+        require_columns(self._leads_path, header, LEAD_COLUMNS)
+        leads: dict[str, Lead] = {}
+        for line, raw in table.rows:
+            row = {header[name]: value for name, value in raw.items() if name in header}
+            lead_id = row.get("id", "")
+            if not lead_id:
+                self._problem(self._leads_path, line, "no id; row skipped")
+            elif lead_id in leads:
+                self._problem(self._leads_path, line, f"duplicate lead id {lead_id}; row skipped")
+            else:
+                leads[lead_id] = self._lead(lead_id, row)
+        return leads
+
+    def _lead(self, lead_id: str, row: dict[str, str]) -> Lead:
+        attributes = {name: value for name, value in row.items() if value and name != "id"}
+        return Lead(
+            id=lead_id,
+            attributes=attributes,
+            owner=row.get("owner") or None,
+        )
+
+    def _all_activities(self) -> Iterator[Activity]:
+        leads = self._all_leads()
+        table = open_table(self._activities_path)
+        header = self._renamed(table.header, self._mapping.activities.columns)
+        require_columns(self._activities_path, header, ACTIVITY_COLUMNS)
+        reader = _ActivityRows(self._mapping, self._zone, set(leads))
+        for line, raw in table.rows:
+            row = {header[name]: value for name, value in raw.items() if name in header}
+            activity, problem = reader.parse(row)
+            if problem:
+                self._problem(self._activities_path, line, problem)
+            elif activity is not None:
+                yield activity
+
+    @staticmethod
+    def _renamed(header: Sequence[str], renames: dict[str, str]) -> dict[str, str]:
+        return {name: renames.get(name, name) for name in header}
+
+    def _problem(self, path: Path, line: int, message: str) -> None:
+        self._report(InputProblem(path.name, f"line {line}", message))
+
+
+class _ActivityRows:
+    """Turns one activity row into an Activity, or says why it cannot."""
+
+    def __init__(self, mapping: CsvMapping, zone: tzinfo, lead_ids: set[str]) -> None:
+        self._kinds = mapping.activities.kinds
+        self._known = mapping.known_kinds()
+        self._numeric = frozenset(mapping.activities.numeric_properties)
+        self._zone = zone
+        self._lead_ids = lead_ids
+        self._seen: set[str] = set()
+
+    def parse(self, row: dict[str, str]) -> tuple[Activity | None, str | None]:
+        """The activity, or None and the reason the row was skipped."""
+        activity_id, lead_id = row.get("id", ""), row.get("lead_id", "")
+        kind = self._kinds.get(row.get("kind", ""), row.get("kind", ""))
+        if not activity_id:
+            return None, "no id; row skipped"
+        if activity_id in self._seen:
+            return None, f"duplicate activity id {activity_id}; row skipped"
+        if lead_id not in self._lead_ids:
+            return None, f"unknown lead id {lead_id!r} (not in the leads file); row skipped"
+        if kind not in self._known:
+            known = ", ".join(sorted(self._known))
+            return None, f"unknown kind {kind!r}; use one of {known} or map it; row skipped"
+        try:
+            occurred_at = parse_timestamp(row.get("occurred_at", ""), self._zone)
+            properties = self._properties(row)
+        except ValueError as error:
+            return None, f"{error}; row skipped"
+        self._seen.add(activity_id)
+        return Activity(activity_id, lead_id, kind, occurred_at, properties), None
+
+    def _properties(self, row: dict[str, str]) -> dict[str, str | float]:
+        properties: dict[str, str | float] = {}
+        for name, value in row.items():
+            if not value or name in _ACTIVITY_FIELDS:
+                continue
+            properties[name] = self._number(name, value) if name in self._numeric else value
+        return properties
+
+    @staticmethod
+    def _number(name: str, value: str) -> float:
+        try:
+            return float(value.replace(",", ""))
+        except ValueError:
+            raise ValueError(f"{name} is not a number: {value!r}") from None
+
+
+def load_csv_mapping(path: Path | None) -> CsvMapping:
+    """The CSV mapping at `path`, or the identity mapping when none is configured."""
+    return CsvMapping() if path is None else load_mapping(path, CsvMapping)

@@ -1,0 +1,99 @@
+"""Read tables from .csv (UTF-8 with or without BOM, or cp932) and .xlsx files, row by row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from connector.errors import InputError
+
+_ENCODINGS = ("utf-8-sig", "cp932")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table's header and its rows, each with the line number a user sees in Excel."""
+
+    path: Path
+    header: tuple[str, ...]
+    rows: Iterator[tuple[int, dict[str, str]]]
+
+
+def open_table(path: Path) -> Table:
+    """Open a .csv or .xlsx file: its header now, its rows as they are iterated."""
+    if not path.is_file():
+        raise InputError(f"{path}: file not found")
+    header, rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
+    return Table(path, header, rows)
+
+
+def require_columns(path: Path, header: Mapping[str, str], columns: Sequence[str]) -> None:
+    """Raise InputError naming the file and every canonical column its (renamed) header lacks."""
+    missing = [column for column in columns if column not in header.values()]
+    if missing:
+        raise InputError(
+            f"{path}: missing column(s) {', '.join(missing)}; "
+            f"the header has: {', '.join(header) or '(nothing)'}"
+        )
+
+
+def _read_csv(path: Path) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
+    text = _decode(path)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = tuple(cell.strip() for cell in next(reader, []))
+    return header, _csv_rows(reader, header)
+
+
+def _csv_rows(
+    reader: Iterator[list[str]], header: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, cells in enumerate(reader, start=2):
+        if any(cell.strip() for cell in cells):
+            yield line, dict(zip(header, (cell.strip() for cell in cells), strict=False))
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    for encoding in _ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"{path}: neither UTF-8 nor Shift_JIS (cp932); save it as CSV UTF-8")
+
+
+def _read_xlsx(path: Path) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
+    from openpyxl import load_workbook  # imported here: only .xlsx users pay for it
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many unrelated types for a bad file
+        raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    rows = workbook.active.iter_rows(values_only=True)
+    header = tuple(_cell_text(cell) for cell in next(rows, ()))
+    return header, _xlsx_rows(rows, header)
+
+
+def _xlsx_rows(
+    rows: Iterator[tuple[object, ...]], header: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, cells in enumerate(rows, start=2):
+        texts = [_cell_text(cell) for cell in cells]
+        if any(texts):
+            yield line, dict(zip(header, texts, strict=False))
+
+
+def _cell_text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.isoformat(sep=" ")
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()

@@ -1,0 +1,30 @@
+"""Build the adapter the configuration names; the one place that knows every adapter."""
+
+from __future__ import annotations
+
+from adapters.base import Adapter, ProblemSink
+from adapters.local_files import LocalFilesAdapter, load_csv_mapping
+from connector.config import Settings
+from connector.errors import ConfigError
+
+
+def build_adapter(settings: Settings, on_problem: ProblemSink) -> Adapter:
+    """The adapter for `settings.crm.adapter`, ready to read and write."""
+    adapter = settings.crm.adapter
+    if adapter == "csv":
+        return _local_files(settings, on_problem)
+    raise ConfigError(f"crm.adapter = {adapter!r} is not available in this build yet")
+
+
+def _local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapter:
+    files = settings.csv
+    if files is None:  # the settings validator makes this unreachable; keeps mypy honest
+        raise ConfigError("crm.adapter = 'csv' needs a [csv] section")
+    return LocalFilesAdapter(
+        leads_path=files.leads,
+        activities_path=files.activities,
+        output_dir=files.output_dir,
+        mapping=load_csv_mapping(settings.crm.mapping),
+        zone=settings.zone,
+        on_problem=on_problem,
+    )

@@ -1,0 +1,187 @@
+"""The `leadscore` command: parse -> settings -> build -> run, and one table of exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from adapters.base import Adapter, InputProblem
+from connector.build import build_adapter
+from connector.config import Settings, load_settings
+from connector.errors import (
+    ConfigError,
+    CrmError,
+    InputError,
+    LeadscoreError,
+    StateError,
+)
+from connector.render import explain_table, problems_text, run_line, run_tables
+from connector.scoring import ScoreResult
+from connector.summary import explanation, run_summary
+from connector.sync import Pipeline, RunReport, RunRequest
+from connector.timestamps import parse_as_of
+
+#: Exit codes by error group; anything else leadscore raises on purpose exits 3.
+EXIT_CODES: dict[type[LeadscoreError], int] = {
+    ConfigError: 2,
+    InputError: 2,
+    StateError: 2,
+    CrmError: 3,
+}
+EXIT_OK, EXIT_RECORDS_FAILED, EXIT_INTERNAL = 0, 1, 70
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Objective, explained lead scores and follow-up tasks, written into your CRM.",
+)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="Path to the TOML config.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Score as if now were this instant (ISO 8601)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def _exits_by_error(command: F) -> F:
+    """Turn leadscore's errors into a message on stderr and the exit code of their group."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except LeadscoreError as error:
+            _stderr().print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            raise typer.Exit(_exit_code(error)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _exit_code(error: LeadscoreError) -> int:
+    for group, code in EXIT_CODES.items():
+        if isinstance(error, group):
+            return code
+    return 3
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _stdout() -> Console:
+    return Console(soft_wrap=True)
+
+
+def _interactive() -> bool:
+    return sys.stdout.isatty()
+
+
+@app.command()
+@_exits_by_error
+def sync(
+    config: ConfigOption,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
+    ] = False,
+    full: Annotated[bool, typer.Option("--full", help="Rescore every lead.")] = False,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
+    settings = load_settings(config)
+    problems: list[InputProblem] = []
+    adapter = build_adapter(settings, problems.append)
+    request = RunRequest(parse_as_of(as_of, settings.zone), dry_run=dry_run, full=full)
+    try:
+        report = _run_with_progress(Pipeline(settings, adapter), request, show=not as_json)
+    finally:
+        adapter.close()
+    report.problems = problems
+    _print_run(report, as_json)
+    if report.failures:
+        raise typer.Exit(EXIT_RECORDS_FAILED)
+
+
+def _run_with_progress(pipeline: Pipeline, request: RunRequest, *, show: bool) -> RunReport:
+    if not (show and _interactive() and sys.stderr.isatty()):
+        return pipeline.run(request)
+    with Progress(console=_stderr(), transient=True) as progress:
+        task = progress.add_task("scoring", total=None)
+        return pipeline.run(request, progress=lambda n: progress.advance(task, n))
+
+
+def _print_run(report: RunReport, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(run_summary(report), ensure_ascii=False))
+        return
+    err = _stderr()
+    for line in problems_text(report.problems):
+        err.print(line, markup=False, highlight=False)
+    if _interactive():
+        run_tables(_stdout(), report)
+    print(run_line(report))
+
+
+@app.command()
+@_exits_by_error
+def explain(
+    lead_id: Annotated[str, typer.Argument(help="The lead's id in the CRM.")],
+    config: ConfigOption,
+    as_of: AsOfOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show every rule that gave a lead points, and when its score next changes."""
+    settings = load_settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    try:
+        result = _explain(settings, adapter, lead_id, as_of)
+    finally:
+        adapter.close()
+    if as_json:
+        print(json.dumps(explanation(result), ensure_ascii=False))
+        return
+    console = _stdout()
+    console.print(explain_table(result))
+    console.print(f"reasons: {result.reasons}", markup=False, highlight=False)
+    if result.next_change_at is not None:
+        local = result.next_change_at.astimezone(settings.zone).isoformat(timespec="minutes")
+        console.print(f"next change: {local}", markup=False, highlight=False)
+
+
+def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | None) -> ScoreResult:
+    leads = list(adapter.read_leads([lead_id]))
+    if not leads:
+        raise InputError(f"lead {lead_id!r} not found in the {settings.crm.adapter} CRM")
+    pipeline = Pipeline(settings, adapter)
+    now = parse_as_of(as_of, settings.zone)
+    activities = list(adapter.read_activities([lead_id], pipeline.window_start(now)))
+    return pipeline.scorer.score(leads[0], activities, now)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI in-process and return its exit code (what `leadscore` exits with)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="leadscore")
+    except SystemExit as exit_:
+        return exit_.code if isinstance(exit_.code, int) else EXIT_OK
+    except Exception as error:  # a bug, not a user error: say so, briefly
+        _stderr().print(f"internal error: {type(error).__name__}: {error}", markup=False)
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Turn pydantic's validation errors into messages that name the file, the key and the fix."""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
+
+
+def describe_validation_error(
+    error: ValidationError, path: Path, model: type[BaseModel], env_prefix: str
+) -> str:
+    """One line per problem: `file: key.path: what is wrong; what would be valid`."""
+    lines = [f"{path}: the configuration is not valid:"]
+    lines += [f"  {_describe(detail, model, env_prefix)}" for detail in error.errors()]
+    return "\n".join(lines)
+
+
+def _describe(detail: ErrorDetails, model: type[BaseModel], env_prefix: str) -> str:
+    loc = [part for part in detail["loc"] if not _is_union_tag(part)]
+    key = _key_path(loc)
+    origin = _env_origin(loc, env_prefix)
+    if detail["type"] == "extra_forbidden":
+        return f"{key}: unknown key{origin}; {_valid_keys_hint(model, loc)}"
+    if detail["type"] == "missing":
+        return f"{key}: required key is missing{origin}"
+    value = detail.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{key}: {_message(detail)}{shown}{origin}"
+
+
+def _message(detail: ErrorDetails) -> str:
+    message = detail["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _is_union_tag(part: object) -> bool:
+    # pydantic adds the member type to the location of errors inside unions ("str", "list[str]").
+    return isinstance(part, str) and ("[" in part or part in {"str", "int", "float", "bool"})
+
+
+def _key_path(loc: list[Any]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _env_origin(loc: list[Any], env_prefix: str) -> str:
+    names = [str(part) for part in loc if not isinstance(part, int)]
+    for depth in range(len(names), 0, -1):
+        env_name = env_prefix + "__".join(names[:depth]).upper()
+        if env_name in os.environ:
+            return f" (set by the environment variable {env_name})"
+    return ""
+
+
+def _valid_keys_hint(model: type[BaseModel], loc: list[Any]) -> str:
+    parent = _model_at(model, loc[:-1])
+    if parent is None:
+        return "check the spelling against the README's configuration reference"
+    valid = sorted(field.alias or name for name, field in parent.model_fields.items())
+    close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+    suggestion = f"did you mean {close[0]!r}? " if close else ""
+    return f"{suggestion}valid keys here: {', '.join(valid)}"
+
+
+def _model_at(model: type[BaseModel], loc: list[Any]) -> type[BaseModel] | None:
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = current.model_fields.get(str(part))
+        current = _model_in(field.annotation) if field is not None else None
+    return current
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) in (Union, UnionType, list, dict):
+        for arg in get_args(annotation):
+            found = _model_in(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def secret_keys_in(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys of `data` that hold secrets (SecretStr fields), which must not be in files."""
+    found: list[str] = []
+    for name, field in model.model_fields.items():
+        if name not in data:
+            continue
+        key = f"{prefix}{name}"
+        if _is_secret(field.annotation):
+            found.append(key)
+            continue
+        nested = _model_in(field.annotation)
+        if nested is not None and isinstance(data[name], Mapping):
+            found += secret_keys_in(nested, data[name], prefix=f"{key}.")
+    return found
+
+
+def _is_secret(annotation: Any) -> bool:
+    if annotation is SecretStr:
+        return True
+    return get_origin(annotation) in (Union, UnionType) and SecretStr in get_args(annotation)

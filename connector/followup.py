@@ -1,0 +1,73 @@
+"""Follow-up tasks: who enters a follow-up band, and the task the owner gets for it."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
+
+from adapters.base import FollowUpTask
+from connector.model import Lead
+from connector.scoring import Band, ScoreResult
+
+TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
+
+
+class _Blank(dict[str, object]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def check_template(template: str) -> str:
+    """The template if it formats with the known fields; ValueError naming them otherwise."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError as error:
+        raise ValueError(f"not a valid template: {error}") from None
+    unknown = sorted(names - set(TEMPLATE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder(s) {', '.join(unknown)}; use {', '.join(TEMPLATE_FIELDS)}"
+        )
+    return template
+
+
+def follow_up_labels(bands: list[Band]) -> frozenset[str]:
+    """Labels of the bands that demand a follow-up."""
+    return frozenset(band.label for band in bands if band.follow_up)
+
+
+def enters_follow_up(lead: Lead, result: ScoreResult, labels: frozenset[str]) -> bool:
+    """True when the result is in a follow-up band and the CRM did not show one before."""
+    before = lead.current.priority if lead.current is not None else None
+    return result.follow_up and before not in labels
+
+
+def task_key(lead_id: str, now: datetime, zone: tzinfo) -> str:
+    """A deterministic key: one task per lead per local day, whatever reruns or crashes do."""
+    return f"leadscore:{lead_id}:{now.astimezone(zone).date().isoformat()}"
+
+
+def build_task(
+    lead: Lead,
+    result: ScoreResult,
+    *,
+    subject: str,
+    priority: str,
+    due_in_days: int,
+    zone: tzinfo,
+) -> FollowUpTask:
+    """The follow-up task for `lead`, assigned to its owner, explaining the score."""
+    values: Mapping[str, object] = _Blank(
+        lead.attributes, score=result.total, priority=result.priority, lead_id=lead.id
+    )
+    local_now = result.scored_at.astimezone(zone)
+    return FollowUpTask(
+        key=task_key(lead.id, result.scored_at, zone),
+        lead_id=lead.id,
+        owner=lead.owner,
+        subject=subject.format_map(values),
+        description=f"{result.total} ({result.priority}): {result.reasons}",
+        due_date=(local_now + timedelta(days=due_in_days)).date(),
+        priority=priority,
+    )

@@ -1,0 +1,88 @@
+"""What a person sees on a terminal: tables of the call list, band changes and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from adapters.base import InputProblem
+from connector.scoring import ScoreResult
+from connector.sync import RunReport, Scored
+
+_SHOWN_PROBLEMS = 20
+
+
+def run_tables(console: Console, report: RunReport) -> None:
+    """The top leads, the band changes, and (for a dry run) the planned writes and tasks."""
+    console.print(_leads_table("Top leads", report.top()))
+    changes = report.priority_changes()
+    if changes:
+        console.print(_changes_table(changes))
+    if report.request.dry_run and report.tasks:
+        tasks = Table("key", "owner", "subject", "due", title="Follow-up tasks (planned)")
+        for task in report.tasks[:_SHOWN_PROBLEMS]:
+            tasks.add_row(task.key, task.owner or "", task.subject, task.due_date.isoformat())
+        console.print(tasks)
+
+
+def run_line(report: RunReport) -> str:
+    """One plain line summarising the run, for logs and pipes."""
+    verb = "would write" if report.request.dry_run else "wrote"
+    written = len(report.writes) if report.request.dry_run else report.written
+    tasks = len(report.tasks) if report.request.dry_run else report.tasks_created
+    bands = ", ".join(f"{label} {count}" for label, count in sorted(report.by_priority().items()))
+    return (
+        f"scored {len(report.scored)} leads ({bands}); {verb} {written} score(s) and "
+        f"{tasks} follow-up task(s); {len(report.failures)} failed; "
+        f"{len(report.problems)} input row(s) skipped"
+    )
+
+
+def problems_text(problems: Sequence[InputProblem]) -> list[str]:
+    """The skipped input rows, the first few in full and a count of the rest."""
+    lines = [f"skipped: {problem}" for problem in problems[:_SHOWN_PROBLEMS]]
+    if len(problems) > _SHOWN_PROBLEMS:
+        lines.append(f"... and {len(problems) - _SHOWN_PROBLEMS} more (see --json)")
+    return lines
+
+
+def explain_table(result: ScoreResult) -> Table:
+    """Every rule that gave points to one lead."""
+    title = f"{result.lead_id}: {result.total} ({result.priority})"
+    table = Table("rule", "label", "points", "measure", "evidence", title=title)
+    for c in result.contributions:
+        measure = "" if c.measure is None else f"{c.measure:g}"
+        table.add_row(c.rule_id, c.label, f"{c.points:+d}", measure, ", ".join(c.evidence))
+    return table
+
+
+def _leads_table(title: str, items: Sequence[Scored]) -> Table:
+    table = Table("lead", "name", "company", "score", "priority", "reasons", title=title)
+    for item in items:
+        lead, result = item.lead, item.result
+        table.add_row(
+            lead.id,
+            lead.attribute("name"),
+            lead.attribute("company"),
+            str(result.total),
+            result.priority,
+            result.reasons,
+        )
+    return table
+
+
+def _changes_table(changes: Sequence[tuple[Scored, str | None]]) -> Table:
+    table = Table("lead", "name", "before", "now", "score", title="Priority changes")
+    for item, before in changes[:_SHOWN_PROBLEMS]:
+        table.add_row(
+            item.lead.id,
+            item.lead.attribute("name"),
+            before or "-",
+            item.result.priority,
+            str(item.result.total),
+        )
+    if len(changes) > _SHOWN_PROBLEMS:
+        table.caption = f"... and {len(changes) - _SHOWN_PROBLEMS} more"
+    return table
