@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -11,12 +10,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
+from adapters.mapping_files import load_mapping
 from adapters.salesforce_settings import SalesforceObject
-from connector.errors import ConfigError
 
 #: A field API name, or a relationship path of up to five hops (`Campaign.Type`).
 FieldName = Annotated[
@@ -104,23 +102,5 @@ class SalesforceMapping(_Strict):
 
 
 def load_salesforce_mapping(path: Path) -> SalesforceMapping:
-    """Read and validate a Salesforce mapping; ConfigError names the file and the key."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: mapping file not found (see crm.mapping)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    try:
-        return SalesforceMapping.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(_describe(path, error)) from None
-
-
-def _describe(path: Path, error: ValidationError) -> str:
-    lines = [f"{path}: invalid Salesforce mapping:"]
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"  {key}: {item['msg']}")
-    return "\n".join(lines)
+    """Read and validate mappings/salesforce.toml; ConfigError names the file and the key."""
+    return load_mapping(path, SalesforceMapping)

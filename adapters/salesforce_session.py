@@ -19,6 +19,7 @@ from simple_salesforce.exceptions import (
     SalesforceExpiredSession,
     SalesforceRefusedRequest,
 )
+from simple_salesforce.util import exception_handler
 
 from adapters.salesforce_settings import SalesforceSettings
 from connector.errors import BudgetExhausted, CrmError, FatalCrmError, RetriableCrmError
@@ -131,6 +132,25 @@ class SalesforceConnection:
     def rest(self, path: str, *, method: str = "GET", json: Any = None) -> Any:
         """One REST call relative to the versioned data URL; the decoded JSON answer."""
         return self.call(lambda: self.sf.restful(path, method=method, json=json))
+
+    def raw(
+        self, path: str, *, method: str = "GET", body: bytes | None = None, content_type: str = ""
+    ) -> requests.Response:
+        """One call whose body or answer is not JSON (Bulk API 2.0 CSV); errors translated."""
+
+        def send() -> requests.Response:
+            headers = {
+                **self.sf.headers,
+                **({"Content-Type": content_type} if content_type else {}),
+            }
+            response = self._session.request(
+                method, self.base_url + path, data=body, headers=headers
+            )
+            if response.status_code >= 300:
+                exception_handler(response, name=path)
+            return response
+
+        return self.call(send)
 
     def _renew(self) -> None:
         if self.settings.renewal_flow() is None:

@@ -35,8 +35,9 @@ class SalesforceSettings(BaseModel):
     objects: list[SalesforceObject] = Field(default_factory=lambda: list(_LEADS), min_length=1)
     #: Stop cleanly when less than this share of the org's daily API allowance remains.
     budget_reserve: float = Field(default=0.2, ge=0.0, lt=1.0)
-    #: Score writes larger than this go through Bulk API 2.0 instead of sObject Collections.
-    bulk_threshold: int = Field(default=2000, ge=200)
+    #: Score writes larger than this go through Bulk API 2.0 instead of sObject Collections
+    #: (Salesforce's advice: bulk above 2,000 records); 0 turns Bulk API off.
+    bulk_threshold: int = Field(default=2000, ge=0)
     #: Client-side ceiling, in calls per second (the org's limit is daily and org-wide).
     rate_limit: int = Field(default=20, ge=1)
     timeout_seconds: float = Field(default=30.0, gt=0)

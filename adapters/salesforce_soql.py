@@ -13,7 +13,9 @@ from urllib.parse import quote_plus
 from simple_salesforce.format import format_soql
 
 #: The REST query path and parameter name ahead of the encoded SOQL in the URL.
-_URL_OVERHEAD = len("https://xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.my.salesforce.com/services/data/v59.0/query/?q=")
+_URL_OVERHEAD = len(
+    "https://xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.my.salesforce.com/services/data/v59.0/query/?q="
+)
 
 
 def select(
