@@ -26,4 +26,6 @@ def load_mapping(path: Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, path, model, env_prefix="")) from None
+        raise ConfigError(
+            describe_validation_error(error, path, model, "", what="mapping")
+        ) from None

@@ -58,6 +58,12 @@ def _csv_rows(
 
 def _decode(path: Path) -> str:
     raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        # cp932 would "decode" UTF-16 into garbage; say what the file is instead.
+        raise InputError(
+            f"{path}: neither UTF-8 nor Shift_JIS (it looks like UTF-16, Excel's "
+            "'Unicode text'); save it as 'CSV UTF-8'"
+        )
     for encoding in _ENCODINGS:
         try:
             return raw.decode(encoding)

@@ -98,6 +98,10 @@ def sync(
     full: Annotated[bool, typer.Option("--full", help="Rescore every lead.")] = False,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
+    top: Annotated[
+        int | None,
+        typer.Option("--top", help="Show the N best leads (default: 10 on a terminal)."),
+    ] = None,
 ) -> None:
     """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
     settings = load_settings(config)
@@ -109,7 +113,7 @@ def sync(
     finally:
         adapter.close()
     report.problems = problems
-    _print_run(report, as_json)
+    _print_run(report, as_json, top)
     if report.failures:
         raise typer.Exit(EXIT_RECORDS_FAILED)
 
@@ -122,15 +126,18 @@ def _run_with_progress(pipeline: Pipeline, request: RunRequest, *, show: bool) -
         return pipeline.run(request, progress=lambda n: progress.advance(task, n))
 
 
-def _print_run(report: RunReport, as_json: bool) -> None:
+def _print_run(report: RunReport, as_json: bool, top: int | None) -> None:
     if as_json:
         print(json.dumps(run_summary(report), ensure_ascii=False))
         return
     err = _stderr()
     for line in problems_text(report.problems):
         err.print(line, markup=False, highlight=False)
-    if _interactive():
-        run_tables(_stdout(), report)
+    if top is None and _interactive():
+        run_tables(_stdout(), report, top=10)
+    elif top:
+        # Asked for explicitly (as `make demo` does): print the tables even into a pipe.
+        run_tables(Console(width=160, soft_wrap=True), report, top=top)
     print(run_line(report))
 
 

@@ -14,10 +14,14 @@ from pydantic_core import ErrorDetails
 
 
 def describe_validation_error(
-    error: ValidationError, path: Path, model: type[BaseModel], env_prefix: str
+    error: ValidationError,
+    path: Path,
+    model: type[BaseModel],
+    env_prefix: str,
+    what: str = "configuration",
 ) -> str:
     """One line per problem: `file: key.path: what is wrong; what would be valid`."""
-    lines = [f"{path}: the configuration is not valid:"]
+    lines = [f"{path}: the {what} is not valid:"]
     lines += [f"  {_describe(detail, model, env_prefix)}" for detail in error.errors()]
     return "\n".join(lines)
 

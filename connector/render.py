@@ -14,9 +14,9 @@ from connector.sync import RunReport, Scored
 _SHOWN_PROBLEMS = 20
 
 
-def run_tables(console: Console, report: RunReport) -> None:
-    """The top leads, the band changes, and (for a dry run) the planned writes and tasks."""
-    console.print(_leads_table("Top leads", report.top()))
+def run_tables(console: Console, report: RunReport, top: int) -> None:
+    """The top leads, the band changes, and (for a dry run) the planned tasks."""
+    console.print(_leads_table("Top leads", report.top(top)))
     changes = report.priority_changes()
     if changes:
         console.print(_changes_table(changes))
@@ -59,13 +59,14 @@ def explain_table(result: ScoreResult) -> Table:
 
 
 def _leads_table(title: str, items: Sequence[Scored]) -> Table:
-    table = Table("lead", "name", "company", "score", "priority", "reasons", title=title)
+    table = Table("lead", "name", "company", "owner", "score", "priority", "reasons", title=title)
     for item in items:
         lead, result = item.lead, item.result
         table.add_row(
             lead.id,
             lead.attribute("name"),
             lead.attribute("company"),
+            lead.owner or "",
             str(result.total),
             result.priority,
             result.reasons,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
+from connector.errors import ConfigError
+
 _SLASHED = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
@@ -48,4 +50,7 @@ def parse_as_of(text: str | None, zone: tzinfo) -> datetime:
     """The instant a run scores "as of": `text` when given, else now (UTC)."""
     if text is None:
         return datetime.now(UTC)
-    return parse_timestamp(text, zone)
+    try:
+        return parse_timestamp(text, zone)
+    except ValueError as error:
+        raise ConfigError(f"--as-of: {error}") from None

@@ -1,0 +1,145 @@
+"""`leadscore sync` and `explain` on the example project, as a marketing user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from connector.cli import main
+from tests.cli_support import AS_OF, copy_example, read_csv, run_json
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    return copy_example(tmp_path)
+
+
+def test_sync_writes_a_score_for_every_lead_and_tasks_for_high_ones(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert code == 0
+    scores = read_csv(config.parent / "out" / "scores.csv")
+    tasks = read_csv(config.parent / "out" / "tasks.csv")
+    assert len(scores) == summary["counts"]["leads"] == 300
+    assert list(scores[0]) == ["lead_id", "score", "priority", "reasons", "scored_at"]
+    assert [int(row["score"]) for row in scores] == sorted(
+        (int(row["score"]) for row in scores), reverse=True
+    )
+    high = {row["lead_id"] for row in scores if row["priority"] == "高"}
+    assert {row["lead_id"] for row in tasks} == high
+    assert all(int(row["score"]) > 120 for row in scores if row["priority"] == "高")
+    assert summary["counts"]["tasks_created"] == len(high) == summary["by_priority"]["高"]
+
+
+def test_article_leads_get_their_scores(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    scores = {row["lead_id"]: row for row in read_csv(config.parent / "out" / "scores.csv")}
+    # L0178, L0211, L0246 are the article's leads A, B and C in the sample data.
+    assert [scores[lead]["score"] for lead in ("L0178", "L0211", "L0246")] == ["70", "100", "150"]
+    assert scores["L0246"]["priority"] == "高"
+    assert scores["L0246"]["scored_at"] == AS_OF
+
+
+def test_rerun_writes_nothing_and_duplicates_no_task(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    tasks_before = read_csv(config.parent / "out" / "tasks.csv")
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert code == 0
+    assert summary["counts"]["changed"] == summary["counts"]["written"] == 0
+    assert summary["counts"]["tasks_created"] == 0
+    assert read_csv(config.parent / "out" / "tasks.csv") == tasks_before
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--dry-run")
+    assert code == 0
+    assert not (config.parent / "out").exists()
+    assert len(summary["planned"]["writes"]) == 300
+    assert {task["lead_id"] for task in summary["planned"]["tasks"]} >= {"L0246"}
+    assert summary["counts"]["written"] == 0
+
+
+def test_bad_activity_rows_are_reported_with_line_and_counted(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert code == 0
+    assert summary["counts"]["input_problems"] == 4
+    where = {(p["source"], p["location"]) for p in summary["problems"]}
+    assert ("activities.csv", "line 4087") in where
+    messages = " ".join(p["message"] for p in summary["problems"])
+    assert "L9999" in messages
+    assert "fax_received" in messages
+    assert "2026-13-45" in messages
+    assert "duplicate activity id" in messages
+
+
+def test_a_later_run_lowers_scores_whose_activities_left_the_window(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    code, summary = run_json(
+        capsys, "sync", "--config", str(config), "--as-of", "2027-01-31T00:00:00+09:00"
+    )
+    assert code == 0
+    assert summary["by_priority"] == {"低": 300}
+    assert summary["counts"]["tasks_created"] == 0
+
+
+def test_explain_lists_every_rule_that_gave_points(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, explained = run_json(
+        capsys, "explain", "L0246", "--config", str(config), "--as-of", AS_OF
+    )
+    assert code == 0
+    assert explained["total"] == 150
+    assert explained["priority"] == "高"
+    assert sum(c["points"] for c in explained["contributions"]) == 150
+    rules = {c["rule_id"] for c in explained["contributions"]}
+    assert "abc-survey-evaluating" in rules
+    assert explained["next_change_at"] is not None
+
+
+def test_explain_an_unknown_lead_exits_2_naming_it(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["explain", "L9999", "--config", str(config)]) == 2
+    assert "L9999" in capsys.readouterr().err
+
+
+def test_terminal_output_summarises_in_one_line(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync", "--config", str(config), "--as-of", AS_OF]) == 0
+    captured = capsys.readouterr()
+    assert "scored 300 leads" in captured.out
+    assert "activities.csv, line 4086" in captured.err
+
+
+def test_top_prints_the_call_list_even_into_a_pipe(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync", "--config", str(config), "--as-of", AS_OF, "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Top leads" in out
+    assert "L0148" in out
+
+
+def test_python_dash_m_runs_the_same_cli(config: Path) -> None:
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "connector", "sync", "--config", str(config), "--dry-run"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "would write" in done.stdout

@@ -1,0 +1,86 @@
+"""Properties of scoring that must hold for any activities (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from connector.model import Activity
+from connector.scoring import Scorer
+from tests.scoring_support import NOW, example_scorer, lead
+
+SCORER = example_scorer()
+LEAD = lead("P", "自動車", "部長")
+
+_pages = st.sampled_from(["/products/abc", "/products/abc/spec", "/products/xyz", "/company"])
+_kinds = st.sampled_from(["trade_show_visit", "page_view", "download", "form_submit"])
+_answers = st.sampled_from(["現在検討中", "情報収集中"])
+_offsets = st.integers(min_value=-10 * 24 * 60, max_value=45 * 24 * 60)  # minutes before NOW
+
+
+@st.composite
+def activities(draw: st.DrawFn) -> list[Activity]:
+    """Activities of one lead, from 45 days back to 10 days ahead of NOW."""
+    count = draw(st.integers(min_value=0, max_value=12))
+    return [draw(_activity(number)) for number in range(count)]
+
+
+@st.composite
+def _activity(draw: st.DrawFn, number: int) -> Activity:
+    kind = draw(_kinds)
+    at = NOW - timedelta(minutes=draw(_offsets))
+    properties: dict[str, str | float] = {}
+    if kind == "page_view":
+        seconds = float(draw(st.integers(min_value=0, max_value=400)))
+        properties = {"page": draw(_pages), "duration_seconds": seconds}
+    elif kind == "download":
+        properties = {"campaign": "product-abc", "channel": draw(st.sampled_from(["email", "web"]))}
+    elif kind == "form_submit":
+        properties = {"answer": draw(_answers)}
+    return Activity(f"a{number}", "P", kind, at, properties)
+
+
+def _contributions(scorer: Scorer, acts: list[Activity], at_minutes: float) -> object:
+    result = scorer.score(LEAD, acts, NOW + timedelta(minutes=at_minutes))
+    return [(c.rule_id, c.points) for c in result.contributions]
+
+
+@given(activities(), st.randoms(use_true_random=False))
+def test_order_of_activities_does_not_matter(acts: list[Activity], rng: random.Random) -> None:
+    shuffled = list(acts)
+    rng.shuffle(shuffled)
+    first, second = SCORER.score(LEAD, acts, NOW), SCORER.score(LEAD, shuffled, NOW)
+    assert (first.total, first.reasons, first.next_change_at) == (
+        second.total,
+        second.reasons,
+        second.next_change_at,
+    )
+
+
+@given(activities(), _activity(99))
+def test_adding_an_activity_never_lowers_the_score(acts: list[Activity], extra: Activity) -> None:
+    # Every rule of the example table gives positive points on a measure that only grows.
+    before = SCORER.score(LEAD, acts, NOW).total
+    after = SCORER.score(LEAD, [*acts, extra], NOW).total
+    assert after >= before
+
+
+@settings(max_examples=150)
+@given(activities(), st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=5))
+def test_next_change_at_is_exactly_when_the_score_next_changes(
+    acts: list[Activity], fractions: list[float]
+) -> None:
+    result = SCORER.score(LEAD, acts, NOW)
+    now_contributions = _contributions(SCORER, acts, 0)
+    horizon = 60 * 24 * 60  # every activity has left or entered the window 60 days on
+    change = result.next_change_at
+    until = horizon if change is None else (change - NOW) / timedelta(minutes=1)
+    for fraction in fractions:
+        # Any instant strictly before the announced change scores the same as now.
+        assert _contributions(SCORER, acts, until * fraction * 0.999999) == now_contributions
+    if change is not None:
+        assert change > NOW
+        assert _contributions(SCORER, acts, until) != now_contributions
