@@ -97,10 +97,11 @@ def _current(record: Mapping[str, Any], mapping: SalesforceMapping) -> CurrentRe
     reasons = as_text(value_at(record, results.reasons))
     if score is None and priority is None:
         return None
+    # Salesforce stores an empty text as null: a scored record with no reasons shows "".
     return CurrentResult(
         score=int(float(score)) if score is not None else None,
         priority=priority,
-        reasons=reasons,
+        reasons=reasons or "",
     )
 
 

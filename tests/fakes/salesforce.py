@@ -58,6 +58,7 @@ class FakeOrg:
         self.fail_next: list[int | Exception] = []
         self.reject: dict[str, str] = {}  # record id -> validation message on write
         self.requests: list[tuple[str, str]] = []
+        self.longest_url = 0
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._jobs: dict[str, dict[str, Any]] = {}
@@ -105,8 +106,8 @@ class FakeOrg:
                 return httpx.Response(400, json={"error": "invalid_grant"})
             self.tokens.add(token)
             return httpx.Response(200, json={"access_token": token, "instance_url": INSTANCE})
-        user = re.search(r"<urn:username>(.*?)</urn:username>", body)
-        password = re.search(r"<urn:password>(.*?)</urn:password>", body)
+        user = re.search(r"<\w+:username>(.*?)</\w+:username>", body)
+        password = re.search(r"<\w+:password>(.*?)</\w+:password>", body)
         known = self.users.get(user[1] if user else "")
         if known is None or password is None or password[1] != known[0] + known[1]:
             fault = "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
@@ -119,6 +120,7 @@ class FakeOrg:
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Serve one REST call to the instance."""
         self.requests.append((request.method, request.url.path))
+        self.longest_url = max(self.longest_url, len(str(request.url)))
         if self.fail_next:
             failure = self.fail_next.pop(0)
             if isinstance(failure, Exception):
@@ -244,7 +246,8 @@ class FakeOrg:
         problem = self._invalid(sobject, record, record_id)
         if problem:
             return _failed(record_id, *problem)
-        self.records[sobject][record_id].update(record, SystemModstamp=sf_datetime(self.now))
+        stored = {name: None if value == "" else value for name, value in record.items()}
+        self.records[sobject][record_id].update(stored, SystemModstamp=sf_datetime(self.now))
         return {"id": record_id, "success": True, "errors": []}
 
     def _insert(self, record: dict[str, Any]) -> dict[str, Any]:
