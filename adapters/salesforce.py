@@ -23,6 +23,7 @@ from adapters.base import (
     TaskOutcome,
 )
 from adapters.salesforce_bulk import BulkWriter
+from adapters.salesforce_check import check_salesforce
 from adapters.salesforce_mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
 from adapters.salesforce_records import (
     activity_fields,
@@ -38,6 +39,7 @@ from adapters.salesforce_records import (
 )
 from adapters.salesforce_session import ApiBudget, SalesforceConnection
 from adapters.salesforce_settings import SalesforceObject, SalesforceSettings
+from adapters.salesforce_setup import setup_salesforce
 from adapters.salesforce_soql import at_or_after, chunked_in, equals, matching, not_null, select
 from connector.errors import ConfigError
 from connector.http import CallMeter, RateLimiter, make_client
@@ -45,6 +47,8 @@ from connector.model import Activity, Lead
 
 __all__ = [
     "SalesforceAdapter",
+    "check_salesforce",
+    "setup_salesforce",
     "SalesforceMapping",
     "SalesforceSettings",
     "build_salesforce_adapter",

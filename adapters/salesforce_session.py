@@ -129,9 +129,21 @@ class SalesforceConnection:
                 return
             page = self.call(partial(self.sf.query_more, page["nextRecordsUrl"], True))
 
-    def rest(self, path: str, *, method: str = "GET", json: Any = None) -> Any:
+    def rest(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         """One REST call relative to the versioned data URL; the decoded JSON answer."""
-        return self.call(lambda: self.sf.restful(path, method=method, json=json))
+        return self.call(lambda: self.sf.restful(path, params=params, method=method, json=json))
+
+    def tooling_query(self, soql: str) -> list[dict[str, Any]]:
+        """The records of a Tooling API query (small results: one page)."""
+        answer = self.rest("tooling/query/", params={"q": soql})
+        return list(answer.get("records", [])) if answer else []
 
     def raw(
         self, path: str, *, method: str = "GET", body: bytes | None = None, content_type: str = ""

@@ -59,6 +59,7 @@ class FakeOrg:
         self.reject: dict[str, str] = {}  # record id -> validation message on write
         self.requests: list[tuple[str, str]] = []
         self.longest_url = 0
+        self.query_sizes: list[int] = []  # totalSize of every query (not query-more) served
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
         self._jobs: dict[str, dict[str, Any]] = {}
@@ -154,6 +155,8 @@ class FakeOrg:
             return self._limits()
         if match := re.fullmatch(r"sobjects/(\w+)/describe/?", path):
             return self._describe(match[1])
+        if (match := re.fullmatch(r"sobjects/(\w+)/(\w+)", path)) and method == "PATCH":
+            return self._update_one(match[1], match[2], body or {})
         if match := re.fullmatch(r"(tooling/)?sobjects/(\w+)/?", path):
             return self._create_one(match[2], body or {}, tooling=bool(match[1]))
         if path.startswith("jobs/ingest"):
@@ -170,6 +173,7 @@ class FakeOrg:
             for record in table.values()
             if matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
         ]
+        self.query_sizes.append(len(rows))
         if query.order_by:
             rows.sort(key=lambda row: str(self._resolve(row, query.order_by or "")))
         return self._page(rows[: query.limit] if query.limit else rows)
@@ -255,6 +259,8 @@ class FakeOrg:
         problem = self._invalid(sobject, record, None)
         if problem:
             return _failed(None, *problem)
+        if sobject == "FieldPermissions" and record.get("PermissionsRead"):
+            self.hidden_fields.discard(record["Field"])
         return {"id": self.add(sobject, **record), "success": True, "errors": []}
 
     def _invalid(
@@ -289,21 +295,26 @@ class FakeOrg:
                     for e in result["errors"]
                 ],
             )
-        if sobject == "FieldPermissions" and body.get("PermissionsRead"):
-            self.hidden_fields.discard(body["Field"])
         return httpx.Response(201, json={"id": result["id"], "success": True, "errors": []})
 
+    def _update_one(self, sobject: str, record_id: str, body: dict[str, Any]) -> httpx.Response:
+        result = self._update({"attributes": {"type": sobject}, "id": record_id, **body})
+        if result["success"]:
+            return httpx.Response(204)
+        errors = result["errors"]
+        return httpx.Response(
+            400, json=[{"errorCode": e["statusCode"], "message": e["message"]} for e in errors]
+        )
+
     def _create_field(self, body: dict[str, Any]) -> httpx.Response:
-        full_name = body["FullName"]
-        sobject, field = full_name.split(".")
+        table, field = body["FullName"].split(".")
         field_type = body["Metadata"]["type"]
-        self.schema.setdefault(sobject, {})[field] = {
-            "type": _DESCRIBE_TYPES.get(field_type, field_type.lower()),
-            "updateable": True,
-        }
-        self.hidden_fields.add(full_name)
+        spec = {"type": _DESCRIBE_TYPES.get(field_type, field_type.lower()), "updateable": True}
+        for sobject in ("Task", "Event") if table == "Activity" else (table,):
+            self.schema.setdefault(sobject, {})[field] = spec
+            self.hidden_fields.add(f"{sobject}.{field}")  # no field-level security yet
         developer_name = field.removesuffix("__c")
-        record_id = self.add("CustomField", DeveloperName=developer_name, TableEnumOrId=sobject)
+        record_id = self.add("CustomField", DeveloperName=developer_name, TableEnumOrId=table)
         return httpx.Response(201, json={"id": record_id, "success": True, "errors": []})
 
     # --- describe, limits -------------------------------------------------------------------
