@@ -40,7 +40,15 @@ from adapters.salesforce_records import (
 from adapters.salesforce_session import ApiBudget, SalesforceConnection
 from adapters.salesforce_settings import SalesforceObject, SalesforceSettings
 from adapters.salesforce_setup import setup_salesforce
-from adapters.salesforce_soql import at_or_after, chunked_in, equals, matching, not_null, select
+from adapters.salesforce_soql import (
+    at_or_after,
+    chunked_in,
+    equals,
+    is_in,
+    matching,
+    not_null,
+    select,
+)
 from connector.errors import ConfigError
 from connector.http import CallMeter, RateLimiter, make_client
 from connector.model import Activity, Lead
@@ -114,7 +122,7 @@ class SalesforceAdapter:
             changed.update(str(r["Id"]) for r in self.connection.query(query))
         for source in self.mapping.activities:
             fields = self._lead_fields_of(source)
-            conditions = [at_or_after(source.modified, since), *self._own_tasks_excluded(source)]
+            conditions = [at_or_after(source.modified, since), *self._scope(source)]
             for record in self.connection.query(select(source.object, fields, conditions)):
                 changed.update(str(v) for f in fields if (v := value_at(record, f)))
         return changed
@@ -135,7 +143,7 @@ class SalesforceAdapter:
         base = [
             *matching(source.match),
             at_or_after(source.time_field, since),
-            *self._own_tasks_excluded(source),
+            *self._scope(source),
         ]
         for lead_field in lead_fields_:
             for query in self._queries(source.object, fields, base, lead_field, lead_ids):
@@ -228,11 +236,14 @@ class SalesforceAdapter:
         fields = [source.lead_field[o] for o in self.settings.objects if o in source.lead_field]
         return list(dict.fromkeys(fields))
 
-    def _own_tasks_excluded(self, source: ActivitySource) -> list[str]:
-        # Our follow-up tasks are Tasks on the lead too; they are not something the lead did.
-        if source.object != "Task":
-            return []
-        return [equals(self.mapping.tasks.key_field, None)]
+    def _scope(self, source: ActivitySource) -> list[str]:
+        """Conditions on every query of a source: only scored objects, none of our own tasks."""
+        scope = []
+        if "WhoId" in source.lead_field.values():  # polymorphic: Lead or Contact
+            scope.append(is_in("Who.Type", self.settings.objects))
+        if source.object == "Task":  # our follow-ups are Tasks on the lead, not its activity
+            scope.append(equals(self.mapping.tasks.key_field, None))
+        return scope
 
     def _score_bodies(self, writes: Sequence[ScoreWrite]) -> list[dict[str, Any]]:
         return [score_body(w, self._object_for(w.lead_id), self.mapping) for w in writes]

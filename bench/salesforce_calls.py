@@ -8,7 +8,8 @@ Scenarios, each on a freshly seeded fake org (10k leads, 100k activities by defa
 - a per-record script: the same reads, then `sf.Lead.update` per lead and `sf.Task.create`
   per task, as a hand-written integration would.
 "Minimum" is what the batch limits allow for the same reads and writes: one call per
-2,000-record query page, per 200 records written and per 200 tasks created.
+2,000-record query page, per 200 records written and per 200 tasks created (the sObject
+Collections limit; Bulk API 2.0 goes under it with five calls per ingest job).
 """
 
 from __future__ import annotations

@@ -278,3 +278,18 @@ def test_a_timeout_outliving_the_retries_is_retriable(org: FakeOrg) -> None:
     org.fail_next = [httpx.ConnectTimeout("down")] * 5
     with pytest.raises(RetriableCrmError):
         list(make_adapter().read_leads())
+
+
+def test_tasks_of_contacts_are_not_read_when_only_leads_are_scored(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    contact = org.add("Contact", LastName="C")
+    for who in (lead, contact):
+        org.add(
+            "Task",
+            WhoId=who,
+            TaskSubtype="Email",
+            Status="Completed",
+            CreatedDate="2026-11-19T01:00:00.000+0000",
+        )
+    found = list(make_adapter().read_activities(None, NOW - timedelta(days=30)))
+    assert [(a.lead_id, a.kind) for a in found] == [(lead, "email_click")]
