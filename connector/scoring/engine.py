@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from connector.model import Activity, Lead
-from connector.scoring.conditions import Predicate, compile_condition
+from connector.scoring.conditions import compile_condition
+from connector.scoring.matching import Matcher, Memoised, build_matchers, match_all
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
 from connector.scoring.rules import Band, EngagementRule, FitRule, RuleSet
 from connector.scoring.text import parse_number
-from connector.scoring.window import Occurrence, WindowTally, next_points_change
+from connector.scoring.window import next_points_change
 
 
 @dataclass(frozen=True, slots=True)
 class _Fit:
     rule: FitRule
-    holds: Predicate
+    holds: Memoised
 
     def contribution(self, lead: Lead) -> Contribution | None:
         value = lead.attributes.get(self.rule.field)
@@ -30,34 +31,51 @@ class _Fit:
 @dataclass(frozen=True, slots=True)
 class _Engagement:
     rule: EngagementRule
-    filters: tuple[tuple[str, Predicate], ...]
+    matcher: int
     window: timedelta
 
-    def matches(self, activity: Activity) -> bool:
-        properties = activity.properties
-        return all(holds(properties.get(name)) for name, holds in self.filters)
+    def weight(self, activity: Activity) -> int:
+        """The summed property of one activity, in thousandths (0 for counting rules)."""
+        name = self.rule.sum
+        return 0 if name is None else _thousandths(activity.properties.get(name))
 
-    def occurrence(self, activity: Activity) -> Occurrence:
-        # Sums are kept in thousandths as integers so that sliding the window never drifts.
-        weight = 0
-        if self.rule.sum is not None:
-            number = parse_number(activity.properties.get(self.rule.sum))
-            weight = round(number * 1000) if number is not None else 0
-        return Occurrence(activity.occurred_at, weight, activity.id)
-
-    def points(self, tally: WindowTally) -> int:
+    def points(self, count: int, weight: int) -> int:
+        """The rule's points for this many matching activities and this summed weight."""
         rule = self.rule
-        measure = tally.weight / 1000 if rule.sum is not None else tally.count
-        if tally.count == 0 or measure < rule.at_least:
+        measure = weight / 1000 if rule.sum is not None else count
+        if count == 0 or measure < rule.at_least:
             return 0
         if not rule.per_occurrence:
             return rule.points
-        cap = rule.max_points or 0
-        magnitude = min(abs(rule.points) * tally.count, cap)
+        magnitude = min(abs(rule.points) * count, rule.max_points or 0)
         return magnitude if rule.points > 0 else -magnitude
 
-    def measure(self, tally: WindowTally) -> float:
-        return tally.weight / 1000 if self.rule.sum is not None else float(tally.count)
+    def evaluate(
+        self, activities: Sequence[Activity], inside: list[Activity], future: bool, now: datetime
+    ) -> tuple[Contribution | None, datetime | None]:
+        """The rule's contribution at `now`, and when its points next change.
+
+        `inside` holds the matching activities in the rule's window, oldest first; `future`
+        says whether any matching activity is dated after `now`.
+        """
+        weights = [self.weight(a) for a in inside] if self.rule.sum is not None else None
+        weight = sum(weights) if weights is not None else 0
+        points = self.points(len(inside), weight)
+        if future or (weights is not None and any(w < 0 for w in weights)):
+            occurrences = [(a.occurred_at, self.weight(a)) for a in activities]
+            change_at = next_points_change(occurrences, now, self.window, self.points)
+        elif points == 0:
+            # Nothing is dated in the future and no weight is negative, so the measures only
+            # shrink as activities leave: a rule that gives nothing now never will.
+            change_at = None
+        else:
+            change_at = _first_exit_change(inside, weights, self.window, points, self.points)
+        if points == 0:
+            return None, change_at
+        rule = self.rule
+        measure = weight / 1000 if weights is not None else float(len(inside))
+        evidence = tuple(a.id for a in inside)
+        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence), change_at
 
 
 class Scorer:
@@ -66,39 +84,40 @@ class Scorer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.ruleset_hash = rules.content_hash()
-        self._fit = tuple(_Fit(rule, compile_condition(rule)) for rule in rules.fit)
-        self._by_kind: dict[str, list[_Engagement]] = defaultdict(list)
-        self._engagement: list[_Engagement] = []
-        for rule in rules.engagement:
-            compiled = _compile_engagement(rule, rules.window_days)
-            self._engagement.append(compiled)
-            for kind in rule.kinds():
-                self._by_kind[kind].append(compiled)
+        self._fit = tuple(_Fit(rule, Memoised(compile_condition(rule))) for rule in rules.fit)
+        matchers, rule_matcher = build_matchers(rules.engagement)
+        self._matcher_count = len(matchers)
+        self._by_kind = _index_by_kind(matchers)
+        self._engagement = tuple(
+            _Engagement(rule, matcher, timedelta(days=rule.window_days or rules.window_days))
+            for rule, matcher in zip(rules.engagement, rule_matcher, strict=True)
+        )
+        windows = [engagement.window for engagement in self._engagement]
+        self._longest_window = max(windows, default=timedelta(days=rules.window_days))
 
     def score(self, lead: Lead, activities: Iterable[Activity], now: datetime) -> ScoreResult:
         """The lead's score as of `now` (timezone-aware) from its activities."""
         contributions = [c for fit in self._fit if (c := fit.contribution(lead)) is not None]
+        gone_before = now - self._longest_window
+        matched = match_all(activities, self._by_kind, self._matcher_count, gone_before)
         next_change: datetime | None = None
-        for compiled, occurrences in self._matching(activities):
-            occurrences.sort(key=lambda item: item.at)
-            contribution, change_at = _evaluate(compiled, occurrences, now)
+        # Rules that share a matcher and a window (count and dwell on the same pages) share
+        # one pass over the window.
+        splits: dict[tuple[int, timedelta], tuple[list[Activity], bool]] = {}
+        for engagement in self._engagement:
+            found = matched[engagement.matcher]
+            if not found:
+                continue
+            key = (engagement.matcher, engagement.window)
+            split = splits.get(key)
+            if split is None:
+                split = splits[key] = _split_by_window(found, now - engagement.window, now)
+            contribution, change_at = engagement.evaluate(found, *split, now)
             if contribution is not None:
                 contributions.append(contribution)
             if change_at is not None and (next_change is None or change_at < next_change):
                 next_change = change_at
         return self._result(lead.id, contributions, now, next_change)
-
-    def _matching(
-        self, activities: Iterable[Activity]
-    ) -> list[tuple[_Engagement, list[Occurrence]]]:
-        matched: dict[int, list[Occurrence]] = {}
-        by_kind = self._by_kind
-        for activity in activities:
-            for compiled in by_kind.get(activity.kind, ()):
-                if compiled.matches(activity):
-                    matched.setdefault(id(compiled), []).append(compiled.occurrence(activity))
-        # Config order, so that contributions and reasons read the same way every time.
-        return [(c, matched[id(c)]) for c in self._engagement if id(c) in matched]
 
     def _result(
         self,
@@ -108,15 +127,14 @@ class Scorer:
         next_change: datetime | None,
     ) -> ScoreResult:
         fit = sum(c.points for c in contributions if c.dimension == "fit")
-        engagement = sum(c.points for c in contributions if c.dimension == "engagement")
-        total = fit + engagement
+        total = sum(c.points for c in contributions)
         band = band_for(self.rules.bands, total)
         rules = self.rules
         return ScoreResult(
             lead_id=lead_id,
             total=total,
             fit=fit,
-            engagement=engagement,
+            engagement=total - fit,
             priority=band.label,
             follow_up=band.follow_up,
             contributions=tuple(contributions),
@@ -135,23 +153,55 @@ def band_for(bands: Sequence[Band], total: int) -> Band:
     return bands[-1]
 
 
-def _compile_engagement(rule: EngagementRule, default_window_days: int) -> _Engagement:
-    filters = tuple((name, compile_condition(cond)) for name, cond in rule.where.items())
-    window = timedelta(days=rule.window_days or default_window_days)
-    return _Engagement(rule, filters, window)
+def _index_by_kind(matchers: Sequence[Matcher]) -> dict[str, list[Matcher]]:
+    by_kind: dict[str, list[Matcher]] = defaultdict(list)
+    for matcher in matchers:
+        for kind in matcher.kinds:
+            by_kind[kind].append(matcher)
+    return dict(by_kind)
 
 
-def _evaluate(
-    compiled: _Engagement, occurrences: Sequence[Occurrence], now: datetime
-) -> tuple[Contribution | None, datetime | None]:
-    start = now - compiled.window
-    inside = [item for item in occurrences if start < item.at <= now]
-    tally = WindowTally(len(inside), sum(item.weight for item in inside))
-    points = compiled.points(tally)
-    change_at = next_points_change(occurrences, now, compiled.window, tally, compiled.points)
-    if points == 0:
-        return None, change_at
-    rule = compiled.rule
-    evidence = tuple(item.activity_id for item in inside)
-    measure = compiled.measure(tally)
-    return Contribution(rule.id, rule.label, points, "engagement", measure, evidence), change_at
+def _split_by_window(
+    activities: Sequence[Activity], start: datetime, now: datetime
+) -> tuple[list[Activity], bool]:
+    """The activities inside (start, now], oldest first, and whether any is after `now`."""
+    inside: list[Activity] = []
+    future = False
+    for activity in activities:
+        at = activity.occurred_at
+        if at > now:
+            future = True
+        elif at > start:
+            inside.append(activity)
+    inside.sort(key=_occurred_at)
+    return inside, future
+
+
+def _occurred_at(activity: Activity) -> datetime:
+    return activity.occurred_at
+
+
+def _first_exit_change(
+    inside: list[Activity],
+    weights: list[int] | None,
+    window: timedelta,
+    points: int,
+    points_of: Callable[[int, int], int],
+) -> datetime | None:
+    """When the first exit (oldest first) changes the points; equal times leave together."""
+    count, weight = len(inside), sum(weights) if weights is not None else 0
+    position = 0
+    while position < len(inside):
+        at = inside[position].occurred_at
+        while position < len(inside) and inside[position].occurred_at == at:
+            count -= 1
+            weight -= weights[position] if weights is not None else 0
+            position += 1
+        if points_of(count, weight) != points:
+            return at + window
+    return None
+
+
+def _thousandths(value: object) -> int:
+    number = value if isinstance(value, float) else parse_number(value)  # type: ignore[arg-type]
+    return round(number * 1000) if number is not None else 0

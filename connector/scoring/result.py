@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Dimension = Literal["fit", "engagement"]
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(NamedTuple):
     """One rule's points for one lead, with what made it fire."""
 
     rule_id: str
@@ -22,8 +20,7 @@ class Contribution:
     evidence: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreResult:
+class ScoreResult(NamedTuple):
     """A lead's score at `scored_at` under the rule set `ruleset_hash`."""
 
     lead_id: str
@@ -47,6 +44,8 @@ def reasons_text(
     contributions: Sequence[Contribution], language: str = "ja", max_length: int = 255
 ) -> str:
     """Contributions as short text, largest first, cut to `max_length` with a count of the rest."""
+    if not contributions:
+        return ""
     ordered = sorted(contributions, key=lambda item: -abs(item.points))
     parts = [f"{item.label} {item.points:+d}" for item in ordered]
     separator = _SEPARATOR[language]

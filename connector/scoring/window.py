@@ -3,58 +3,58 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
 
-
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """A matching activity reduced to what the window needs: when, and its weight."""
-
-    at: datetime
-    weight: int
-    activity_id: str
+#: (when, weight) of one matching activity; weights are integers (thousandths) so that
+#: sliding the window adds and subtracts exactly, with no floating-point drift.
+Occurrence = tuple[datetime, int]
+PointsOf = Callable[[int, int], int]
 
 
-@dataclass(frozen=True, slots=True)
-class WindowTally:
-    """How many matching activities are inside the window, and their summed weight."""
-
-    count: int
-    weight: int
+def tally(occurrences: Sequence[Occurrence], now: datetime, window: timedelta) -> tuple[int, int]:
+    """How many occurrences are inside (now - window, now], and their summed weight."""
+    start = now - window
+    count = weight = 0
+    for at, item_weight in occurrences:
+        if start < at <= now:
+            count += 1
+            weight += item_weight
+    return count, weight
 
 
 def next_points_change(
     occurrences: Sequence[Occurrence],
     now: datetime,
     window: timedelta,
-    tally: WindowTally,
-    points: Callable[[WindowTally], int],
+    points_of: PointsOf,
 ) -> datetime | None:
-    """The earliest instant after `now` at which `points(tally)` differs, with no new input.
+    """The earliest instant after `now` at which `points_of(count, weight)` differs.
 
     The window is (t - window, t]: an activity at `a` is inside from `a` until `a + window`,
     so activities leave at `a + window` and future-dated ones enter at `a`.
     """
     events: list[tuple[datetime, int, int]] = []
-    for item in occurrences:
-        leaves_at = item.at + window
+    for at, weight in occurrences:
+        leaves_at = at + window
         if leaves_at <= now:
             continue
-        if item.at > now:
-            events.append((item.at, 1, item.weight))
-        events.append((leaves_at, -1, -item.weight))
+        if at > now:
+            events.append((at, 1, weight))
+        events.append((leaves_at, -1, -weight))
     if not events:
         return None
-    events.sort(key=lambda event: event[0])
-    current = points(tally)
-    count, weight = tally.count, tally.weight
-    at: datetime
-    for at, group in groupby(events, key=lambda event: event[0]):
+    events.sort(key=_first)
+    count, weight = tally(occurrences, now, window)
+    current = points_of(count, weight)
+    for at, group in groupby(events, key=_first):
         for _, count_delta, weight_delta in group:
             count += count_delta
             weight += weight_delta
-        if points(WindowTally(count, weight)) != current:
+        if points_of(count, weight) != current:
             return at
     return None
+
+
+def _first(event: tuple[datetime, int, int]) -> datetime:
+    return event[0]

@@ -1,0 +1,67 @@
+"""Scoring throughput: 100k leads, 1M activities, the example rules; prints activities/s.
+
+Run: .venv/bin/python -m bench.scoring [--leads N] [--activities N] [--repeat N]
+Target (issue 2): >= 500k activities/s on one core. Figures are medians of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import time
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+from bench.synthetic import AS_OF, activities, leads
+from connector.model import Activity, Lead
+from connector.scoring import RuleSet, Scorer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rules() -> RuleSet:
+    with (ROOT / "config.example.toml").open("rb") as handle:
+        return RuleSet.model_validate(tomllib.load(handle)["scoring"])
+
+
+def _score_all(scorer: Scorer, lead_list: list[Lead], grouped: dict[str, list[Activity]]) -> int:
+    high = 0
+    for lead in lead_list:
+        if scorer.score(lead, grouped.get(lead.id, ()), AS_OF).follow_up:
+            high += 1
+    return high
+
+
+def main() -> None:
+    """Generate the data once, then time scoring alone, --repeat times."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--leads", type=int, default=100_000)
+    parser.add_argument("--activities", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    lead_list = list(leads(args.leads))
+    grouped: dict[str, list[Activity]] = defaultdict(list)
+    for activity in activities(args.leads, args.activities):
+        grouped[activity.lead_id].append(activity)
+    scorer = Scorer(_rules())
+
+    walls, cpus, high = [], [], 0
+    for _ in range(args.repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        high = _score_all(scorer, lead_list, grouped)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    wall_median, cpu_median = statistics.median(walls), statistics.median(cpus)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"leads={args.leads:,} activities={args.activities:,} high-priority={high:,}")
+    print(f"scoring ({args.repeat} runs): median wall {wall_median:.2f} s, CPU {cpu_median:.2f} s")
+    print(f"throughput (one core, CPU time): {args.activities / cpu_median:,.0f} activities/s")
+    print(f"throughput (wall time):          {args.activities / wall_median:,.0f} activities/s")
+    print(f"peak RSS (data + scoring): {peak_mib:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
