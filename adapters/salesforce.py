@@ -6,6 +6,7 @@ client), which guards the API budget and translates errors; this module only pla
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -63,6 +64,8 @@ __all__ = [
     "load_salesforce_mapping",
 ]
 
+#: A REST query page holds at most 2,000 records.
+QUERY_PAGE = 2000
 #: sObject Collections take at most 200 records a call.
 COLLECTION_LIMIT = 200
 #: Writes handed over in one call when Bulk API 2.0 is on (one ingest job, ~3 MB of CSV).
@@ -106,12 +109,10 @@ class SalesforceAdapter:
         """Leads (and/or Contacts) with their current results; all of them when `ids` is None."""
         for sobject in self.settings.objects:
             objects = self.mapping.objects[sobject]
-            for query in self._queries(
-                sobject, lead_fields(objects, self.mapping), matching(objects.match), "Id", ids
-            ):
-                for record in self.connection.query(query):
-                    self._object_of[str(record["Id"])] = sobject
-                    yield to_lead(record, objects, self.mapping)
+            fields, conditions = lead_fields(objects, self.mapping), matching(objects.match)
+            for record in self._records(sobject, fields, conditions, "Id", ids):
+                self._object_of[str(record["Id"])] = sobject
+                yield to_lead(record, objects, self.mapping)
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
         """Leads modified at or after `since`, and leads whose activity records were."""
@@ -146,11 +147,10 @@ class SalesforceAdapter:
             *self._scope(source),
         ]
         for lead_field in lead_fields_:
-            for query in self._queries(source.object, fields, base, lead_field, lead_ids):
-                for record in self.connection.query(query):
-                    activity = self._activity(record, source, lead_field, after)
-                    if activity is not None:
-                        yield activity
+            for record in self._records(source.object, fields, base, lead_field, lead_ids):
+                activity = self._activity(record, source, lead_field, after)
+                if activity is not None:
+                    yield activity
 
     def _activity(
         self, record: Mapping[str, Any], source: ActivitySource, lead_field: str, after: datetime
@@ -185,9 +185,8 @@ class SalesforceAdapter:
         """Ids of follow-up tasks already created, by the idempotency key stored on them."""
         key_field = self.mapping.tasks.key_field
         found: dict[str, str] = {}
-        for query in self._queries("Task", ["Id", key_field], [], key_field, keys):
-            for record in self.connection.query(query):
-                found[str(record[key_field])] = str(record["Id"])
+        for record in self._records("Task", ["Id", key_field], [], key_field, keys):
+            found[str(record[key_field])] = str(record["Id"])
         return found
 
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
@@ -211,26 +210,47 @@ class SalesforceAdapter:
 
     # --- helpers ---------------------------------------------------------------------------
 
-    def _queries(
+    def _records(
         self,
         sobject: str,
         fields: list[str],
         conditions: list[str],
         id_field: str,
         ids: Collection[str] | None,
-    ) -> Iterator[str]:
+    ) -> Iterator[dict[str, Any]]:
+        """Records whose `id_field` is among `ids` (all when None), in the fewest calls."""
+        wanted = None if ids is None else set(ids)
+        for query in self._plan(sobject, fields, conditions, id_field, wanted):
+            for record in self.connection.query(query):
+                if wanted is None or str(value_at(record, id_field)) in wanted:
+                    yield record
+
+    def _plan(
+        self,
+        sobject: str,
+        fields: list[str],
+        conditions: list[str],
+        id_field: str,
+        ids: set[str] | None,
+    ) -> list[str]:
+        """`IN (...)` chunks, or one query for everything when that takes fewer pages."""
+        present = [*conditions, *([] if id_field == "Id" else [not_null(id_field)])]
+        everything = select(sobject, fields, present)
         if ids is None:
-            not_empty = [] if id_field == "Id" else [not_null(id_field)]
-            yield select(sobject, fields, [*conditions, *not_empty])
-        elif ids:
-            yield from chunked_in(
-                sobject,
-                fields,
-                conditions,
-                id_field,
-                set(ids),
-                max_url_bytes=self.settings.max_query_url_bytes,
-            )
+            return [everything]
+        limit = self.settings.max_query_url_bytes
+        chunks = list(chunked_in(sobject, fields, conditions, id_field, ids, max_url_bytes=limit))
+        # Many chunks (an incremental run touching most leads): one COUNT() call tells
+        # whether reading everything and filtering here costs fewer pages.
+        if len(chunks) > 2 and self._pages(select(sobject, ["COUNT()"], present)) < len(chunks):
+            return [everything]
+        return chunks
+
+    def _pages(self, count_query: str) -> int:
+        total = int(
+            self.connection.call(lambda: self.connection.sf.query(count_query))["totalSize"]
+        )
+        return math.ceil(total / QUERY_PAGE)
 
     def _lead_fields_of(self, source: ActivitySource) -> list[str]:
         fields = [source.lead_field[o] for o in self.settings.objects if o in source.lead_field]

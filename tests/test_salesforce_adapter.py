@@ -63,11 +63,18 @@ def test_converted_leads_are_not_scored(org: FakeOrg) -> None:
 
 
 def test_long_id_lists_are_split_to_fit_the_url_limit(org: FakeOrg) -> None:
-    ids = add_leads(org, 1200)
+    ids = add_leads(org, 4500)[:1200]
     meter = CallMeter()
-    assert len(list(make_adapter(meter=meter).read_leads(ids))) == 1200
-    assert meter.calls > 1
+    assert {lead.id for lead in make_adapter(meter=meter).read_leads(ids)} == set(ids)
+    assert meter.calls == 1 + 3  # COUNT(): 3 pages for all, no fewer than 3 chunks
     assert 8000 < org.longest_url <= 12000
+
+
+def test_most_of_the_leads_are_read_whole_and_filtered(org: FakeOrg) -> None:
+    ids = add_leads(org, 3500)[:3000]
+    meter = CallMeter()
+    assert {lead.id for lead in make_adapter(meter=meter).read_leads(ids)} == set(ids)
+    assert meter.calls == 1 + 2  # COUNT(), then 2 pages instead of 7 chunks
 
 
 def test_scores_are_written_200_a_call_and_read_back(org: FakeOrg) -> None:
