@@ -85,6 +85,7 @@ class SalesforceAdapter:
         client: httpx.Client,
         on_problem: ProblemSink,
         timezone: tzinfo | str,
+        owns_client: bool = False,
     ) -> None:
         missing = [name for name in settings.objects if name not in mapping.objects]
         if missing:
@@ -98,7 +99,7 @@ class SalesforceAdapter:
         self.connection = SalesforceConnection.over(settings, client, self.budget)
         self.max_write_batch = BULK_BATCH if settings.bulk_threshold else COLLECTION_LIMIT
         self._client = client
-        self._owns_client = False
+        self._owns_client = owns_client
         self._on_problem = on_problem
         self._object_of: dict[str, SalesforceObject] = {}
         self._bulk = BulkWriter(self.connection)
@@ -298,12 +299,11 @@ def build_salesforce_adapter(
         meter=meter,
         timeout=settings.timeout_seconds,
     )
-    adapter = SalesforceAdapter(
+    return SalesforceAdapter(
         settings=settings,
         mapping=load_salesforce_mapping(mapping_path),
         client=client,
         on_problem=on_problem,
         timezone=timezone,
+        owns_client=True,
     )
-    adapter._owns_client = True
-    return adapter

@@ -160,6 +160,9 @@ class SalesforceConnection:
             )
             if response.status_code >= 300:
                 exception_handler(response, name=path)
+            limit_info = response.headers.get("Sforce-Limit-Info")
+            if limit_info:  # simple-salesforce reads it only on its own calls
+                self.sf.api_usage = Salesforce.parse_api_usage(limit_info)
             return response
 
         return self.call(send)

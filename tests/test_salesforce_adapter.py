@@ -9,10 +9,16 @@ import httpx
 import pytest
 
 from adapters.base import FollowUpTask, ScoreWrite
+from adapters.salesforce import build_salesforce_adapter
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from connector.http import CallMeter
 from tests.fakes.salesforce import FakeOrg, sf_datetime
-from tests.salesforce_support import add_marketing_schema, make_adapter, session_settings
+from tests.salesforce_support import (
+    MAPPING_PATH,
+    add_marketing_schema,
+    make_adapter,
+    session_settings,
+)
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -300,3 +306,19 @@ def test_tasks_of_contacts_are_not_read_when_only_leads_are_scored(org: FakeOrg)
         )
     found = list(make_adapter().read_activities(None, NOW - timedelta(days=30)))
     assert [(a.lead_id, a.kind) for a in found] == [(lead, "email_click")]
+
+
+def test_the_built_adapter_meters_every_call(org: FakeOrg) -> None:
+    add_leads(org, 2)
+    meter = CallMeter()
+    adapter = build_salesforce_adapter(
+        session_settings(),
+        MAPPING_PATH,
+        on_problem=lambda p: None,
+        timezone="Asia/Tokyo",
+        meter=meter,
+    )
+    assert len(list(adapter.read_leads())) == 2
+    adapter.close()
+    assert meter.calls == 1
+    assert adapter.budget.remaining == org.api_max - 1
