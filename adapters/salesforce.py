@@ -51,7 +51,7 @@ from adapters.salesforce_soql import (
     select,
 )
 from connector.errors import ConfigError
-from connector.http import CallMeter, RateLimiter, make_client
+from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
 from connector.model import Activity, Lead
 
 __all__ = [
@@ -297,6 +297,9 @@ def build_salesforce_adapter(
         base_url=settings.instance_url or f"https://{settings.domain}.salesforce.com",
         limiter=RateLimiter(settings.rate_limit, 1.0),
         meter=meter,
+        # A create (Task, bulk job) answered by a 5xx may have happened: the run stops and the
+        # next one finds the task by its key instead of creating a duplicate now.
+        retry_methods=IDEMPOTENT_METHODS,
         timeout=settings.timeout_seconds,
     )
     return SalesforceAdapter(

@@ -15,20 +15,30 @@ from collections import Counter, deque
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 
 import httpx
 import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
-__all__ = ["CallMeter", "RateLimiter", "RequestsBridge", "make_client", "redact"]
+__all__ = [
+    "IDEMPOTENT_METHODS",
+    "CallMeter",
+    "RateLimiter",
+    "RequestsBridge",
+    "make_client",
+    "redact",
+]
 
 log = logging.getLogger("leadscore.http")
 
 #: The longest a Retry-After header may make us wait; longer asks are capped, not obeyed.
 MAX_RETRY_AFTER_SECONDS = 120.0
+#: Methods safe to repeat after a 5xx or a lost answer (RFC 9110): not POST.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 #: Status recorded by the meter for a call that got no response (connection error, timeout).
 NO_RESPONSE = 0
 
@@ -143,9 +153,11 @@ class RetryingTransport(httpx.BaseTransport):
         meter: CallMeter | None,
         max_attempts: int,
         retry_statuses: Collection[int],
+        retry_methods: Collection[str] | None,
         sleep: Callable[[float], None],
     ) -> None:
         self._inner = inner
+        self._retry_methods = None if retry_methods is None else frozenset(retry_methods)
         self._limiter = limiter
         self._meter = meter
         self._max_attempts = max_attempts
@@ -158,7 +170,7 @@ class RetryingTransport(httpx.BaseTransport):
         retrying = Retrying(
             stop=stop_after_attempt(self._max_attempts),
             wait=self._wait,
-            retry=retry_if_exception_type((_RetryableStatus, httpx.TransportError)),
+            retry=retry_if_exception(partial(self._may_retry, request.method)),
             sleep=self._sleep,
             reraise=True,
         )
@@ -170,6 +182,17 @@ class RetryingTransport(httpx.BaseTransport):
     def close(self) -> None:
         """Close the wrapped transport."""
         self._inner.close()
+
+    def _may_retry(self, method: str, error: BaseException) -> bool:
+        # A 429 or a connection never made means the server did nothing: always safe. A 5xx or
+        # a lost answer may follow a write that happened, so only `retry_methods` repeat it.
+        if isinstance(error, _RetryableStatus) and error.response.status_code == 429:
+            return True
+        if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+            return True
+        if not isinstance(error, _RetryableStatus | httpx.TransportError):
+            return False
+        return self._retry_methods is None or method in self._retry_methods
 
     def _attempt(self, request: httpx.Request) -> httpx.Response:
         if self._limiter is not None:
@@ -225,15 +248,21 @@ def make_client(
     timeout: float = 30.0,
     max_attempts: int = 5,
     retry_statuses: Collection[int] = (429, 500, 502, 503, 504),
+    retry_methods: Collection[str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> httpx.Client:
-    """An httpx client for one CRM connection, every call limited, metered, logged, retried."""
+    """An httpx client for one CRM connection, every call limited, metered, logged, retried.
+
+    `retry_methods` limits which methods are repeated after a 5xx or a lost answer (None: all);
+    429s and failed connections are retried whatever the method.
+    """
     transport = RetryingTransport(
         httpx.HTTPTransport(),
         limiter=limiter,
         meter=meter,
         max_attempts=max_attempts,
         retry_statuses=retry_statuses,
+        retry_methods=retry_methods,
         sleep=sleep,
     )
     return httpx.Client(

@@ -12,7 +12,7 @@ from adapters.base import InputProblem
 from adapters.salesforce import SalesforceAdapter
 from adapters.salesforce_mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
 from adapters.salesforce_settings import SalesforceSettings
-from connector.http import CallMeter, make_client
+from connector.http import IDEMPOTENT_METHODS, CallMeter, make_client
 from connector.model import Activity, Lead
 from tests.fakes.salesforce import INSTANCE, FakeOrg, sf_datetime
 
@@ -137,12 +137,17 @@ def make_adapter(
     problems: list[InputProblem] | None = None,
     mapping: SalesforceMapping | None = None,
 ) -> SalesforceAdapter:
-    """An adapter on the fake org, retries without sleeping."""
+    """An adapter on the fake org, its client as the builder makes it but never sleeping."""
     sink = problems.append if problems is not None else (lambda problem: None)
     return SalesforceAdapter(
         settings=settings or session_settings(),
         mapping=mapping or org_mapping(),
-        client=make_client(base_url=INSTANCE, meter=meter, sleep=lambda seconds: None),
+        client=make_client(
+            base_url=INSTANCE,
+            meter=meter,
+            retry_methods=IDEMPOTENT_METHODS,
+            sleep=lambda seconds: None,
+        ),
         on_problem=sink,
         timezone=ZONE,
     )

@@ -11,6 +11,7 @@ import respx
 from simple_salesforce import Salesforce
 
 from connector.http import (
+    IDEMPOTENT_METHODS,
     CallMeter,
     RateLimiter,
     RequestsBridge,
@@ -155,3 +156,23 @@ def test_bridge_turns_timeouts_into_requests_errors() -> None:
         session.mount("https://", RequestsBridge(client))
         with pytest.raises(requests.Timeout):
             session.get(f"{BASE}/x")
+
+
+def test_a_create_is_not_repeated_after_a_5xx_when_posts_are_not_retried() -> None:
+    meter, clock = CallMeter(), FakeClock()
+    with (
+        respx.mock(base_url=BASE) as mock,
+        make_client(
+            base_url=BASE, meter=meter, retry_methods=IDEMPOTENT_METHODS, sleep=clock.sleep
+        ) as client,
+    ):
+        mock.post("/create").side_effect = [httpx.Response(503), httpx.Response(201)]
+        assert client.post("/create").status_code == 503
+        mock.post("/busy").side_effect = [httpx.Response(429), httpx.Response(201)]
+        assert client.post("/busy").status_code == 201
+        mock.post("/down").side_effect = [httpx.ConnectError("refused"), httpx.Response(201)]
+        assert client.post("/down").status_code == 201
+        mock.post("/lost").side_effect = httpx.ReadTimeout("lost")
+        with pytest.raises(httpx.ReadTimeout):
+            client.post("/lost")
+    assert meter.calls == 1 + 2 + 2 + 1

@@ -322,3 +322,12 @@ def test_the_built_adapter_meters_every_call(org: FakeOrg) -> None:
     adapter.close()
     assert meter.calls == 1
     assert adapter.budget.remaining == org.api_max - 1
+
+
+def test_a_failed_task_creation_is_not_repeated_blindly(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    org.fail_next = [503]
+    adapter = make_adapter()
+    with pytest.raises(RetriableCrmError):
+        adapter.create_tasks([task(lead)])
+    assert org.calls("POST") == 1
