@@ -86,6 +86,11 @@ class BulkWriter:
         ]
 
 
+def _cell(value: Any) -> Any:
+    # An empty cell leaves the field unchanged in Bulk API; #N/A is how a CSV sets it to null.
+    return "#N/A" if value is None or value == "" else value
+
+
 def to_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     """Collections-shaped records as a Bulk API 2.0 CSV upload (header `Id,<fields>`)."""
     fields = [name for name in rows[0] if name not in ("attributes", "id")]
@@ -93,5 +98,5 @@ def to_csv(rows: Sequence[dict[str, Any]]) -> bytes:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["Id", *fields])
     for row in rows:
-        writer.writerow([row["id"], *(row.get(name, "") for name in fields)])
+        writer.writerow([row["id"], *(_cell(row.get(name)) for name in fields)])
     return out.getvalue().encode("utf-8")

@@ -120,6 +120,8 @@ def test_large_writes_go_through_bulk_api(org: FakeOrg) -> None:
     assert "locked" in failures[0].message
     assert org.get(ids[0])["LeadScore__c"] == 90
     assert meter.calls == 5  # create job, upload, close, poll, failed results
+    adapter.write_scores([ScoreWrite(i, 0, "低", "", NOW) for i in ids])
+    assert org.get(ids[0])["LeadScoreReasons__c"] is None  # emptied, not left as it was
 
 
 def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:

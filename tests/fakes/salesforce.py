@@ -380,7 +380,9 @@ class FakeOrg:
 
     def _run_job(self, job: dict[str, Any]) -> None:
         for row in csv.DictReader(io.StringIO(job.get("csv", ""))):
-            values: dict[str, Any] = {k: _bulk_value(v) for k, v in row.items() if k != "Id"}
+            values: dict[str, Any] = {
+                k: _bulk_value(v) for k, v in row.items() if k != "Id" and v != ""
+            }
             result = self._update(
                 {"attributes": {"type": job["object"]}, "id": row["Id"], **values}
             )
@@ -431,6 +433,8 @@ def _is_json(request: httpx.Request) -> bool:
 
 
 def _bulk_value(text: str) -> Any:
+    if text == "#N/A":
+        return None
     try:
         return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
     except ValueError:
