@@ -1,0 +1,334 @@
+"""StateStore: what leadscore wrote, where each source's cursor is, tasks, failures and runs."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DatabaseError
+
+from connector.errors import StateError
+from connector.state import database, lock
+from connector.state.records import (
+    RUN_MODES,
+    FailureRecord,
+    RunRecord,
+    TaskRecord,
+    WrittenResult,
+    as_utc,
+)
+from connector.state.schema import cursors, failures, meta, runs, tasks, written_results
+
+RULESET_HASH_KEY = "ruleset_hash"
+
+
+def _columns(table: Table, record: type) -> list[Column[Any]]:
+    """The table's columns named like the record's fields, in the record's order."""
+    return [table.c[field.name] for field in fields(record)]
+
+
+WRITTEN_COLUMNS = _columns(written_results, WrittenResult)
+TASK_COLUMNS = _columns(tasks, TaskRecord)
+FAILURE_COLUMNS = _columns(failures, FailureRecord)
+RUN_COLUMNS = _columns(runs, RunRecord)
+WRITTEN_FIELDS = [column.name for column in WRITTEN_COLUMNS]
+
+
+class StateStore:
+    """The connector's memory between runs, in SQLite or PostgreSQL, through SQLAlchemy Core."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an engine whose schema is already at head; use `StateStore.open`."""
+        self._engine = engine
+        self._local_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, url: str) -> StateStore:
+        """Open the store at `url`, creating or migrating its schema to this version's head."""
+        parsed = database.parse_url(url)
+        engine = database.build_engine(parsed)
+        try:
+            database.migrate(engine)
+        except DatabaseError as error:
+            engine.dispose()
+            raise database.translate(error, parsed) from None
+        except StateError:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release every connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> StateStore:
+        """Use the store as a context manager that closes it."""
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the store."""
+        self.close()
+
+    @property
+    def url(self) -> URL:
+        """The database URL (render with `hide_password=True` before showing it)."""
+        return self._engine.url
+
+    @contextmanager
+    def run_lock(self, *, wait: bool = False) -> Iterator[None]:
+        """Hold the one-sync-at-a-time lock; StateError names the holder when `wait` is false."""
+        with self._translated(), lock.run_lock(self._engine, wait=wait, local=self._local_lock):
+            yield
+
+    # -- written results --------------------------------------------------------------------
+
+    def written(self, lead_ids: Collection[str] | None = None) -> dict[str, WrittenResult]:
+        """The last written result per lead, for `lead_ids` or for every lead."""
+        query = select(*WRITTEN_COLUMNS)
+        if lead_ids is not None:
+            if not lead_ids:
+                return {}
+            query = query.where(self._among(written_results.c.lead_id, lead_ids))
+        with self._connect() as connection:
+            return {row[0]: WrittenResult(*row) for row in connection.execute(query).all()}
+
+    def record_written(self, results: Sequence[WrittenResult]) -> None:
+        """Upsert the results just written to the CRM, all in one batch."""
+        if not results:
+            return
+        rows = [{name: getattr(result, name) for name in WRITTEN_FIELDS} for result in results]
+        statement = self._upsert(written_results, ["lead_id"], WRITTEN_FIELDS[1:])
+        with self._begin() as connection:
+            connection.execute(statement, rows)
+
+    def due_for_rescore(self, now: datetime) -> set[str]:
+        """Leads whose score can have changed by `now` (their `next_change_at` has passed)."""
+        column = written_results.c.next_change_at
+        query = select(written_results.c.lead_id).where(column <= as_utc(now))
+        with self._connect() as connection:
+            return set(connection.execute(query).scalars())
+
+    def next_expiries(self, limit: int = 10) -> list[WrittenResult]:
+        """The results that change soonest, soonest first."""
+        column = written_results.c.next_change_at
+        query = select(*WRITTEN_COLUMNS).where(column.is_not(None))
+        query = query.order_by(column, written_results.c.lead_id).limit(limit)
+        with self._connect() as connection:
+            return [WrittenResult(*row) for row in connection.execute(query)]
+
+    # -- cursors and meta -------------------------------------------------------------------
+
+    def cursor(self, name: str) -> datetime | None:
+        """The cursor of source `name`, or None before its first successful run."""
+        query = select(cursors.c.value).where(cursors.c.name == name)
+        with self._connect() as connection:
+            value: datetime | None = connection.execute(query).scalar_one_or_none()
+        return value
+
+    def set_cursor(self, name: str, value: datetime) -> None:
+        """Move the cursor of source `name` to `value` (stored in UTC)."""
+        statement = self._upsert(cursors, ["name"], ["value"])
+        with self._begin() as connection:
+            connection.execute(statement, {"name": name, "value": as_utc(value)})
+
+    def ruleset_hash(self) -> str | None:
+        """The hash of the rule set the last full run scored with."""
+        query = select(meta.c.value).where(meta.c.key == RULESET_HASH_KEY)
+        with self._connect() as connection:
+            value: str | None = connection.execute(query).scalar_one_or_none()
+        return value
+
+    def set_ruleset_hash(self, value: str) -> None:
+        """Remember the rule set hash now in use."""
+        statement = self._upsert(meta, ["key"], ["value"])
+        with self._begin() as connection:
+            connection.execute(statement, {"key": RULESET_HASH_KEY, "value": value})
+
+    # -- failures ---------------------------------------------------------------------------
+
+    def record_failures(self, kind: str, failures_by_id: Mapping[str, str], at: datetime) -> None:
+        """Record refused writes (record id -> message); a repeat counts one more attempt."""
+        if not failures_by_id:
+            return
+        at = as_utc(at)
+        rows = [
+            {"kind": kind, "record_id": record_id, "message": message, "attempts": 1}
+            | {"first_failed_at": at, "last_failed_at": at}
+            for record_id, message in failures_by_id.items()
+        ]
+        statement = self._insert(failures)
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "record_id"],
+            set_={
+                "message": statement.excluded.message,
+                "attempts": failures.c.attempts + 1,
+                "last_failed_at": statement.excluded.last_failed_at,
+            },
+        )
+        with self._begin() as connection:
+            connection.execute(statement, rows)
+
+    def clear_failures(self, kind: str, record_ids: Collection[str]) -> None:
+        """Forget the failures of `record_ids`, now written."""
+        if not record_ids:
+            return
+        statement = failures.delete().where(
+            failures.c.kind == kind, self._among(failures.c.record_id, record_ids)
+        )
+        with self._begin() as connection:
+            connection.execute(statement)
+
+    def pending_failures(self, kind: str) -> dict[str, FailureRecord]:
+        """The failures of `kind` awaiting a retry, by record id."""
+        query = select(*FAILURE_COLUMNS).where(failures.c.kind == kind)
+        with self._connect() as connection:
+            return {row.record_id: FailureRecord(*row) for row in connection.execute(query)}
+
+    # -- follow-up tasks --------------------------------------------------------------------
+
+    def last_task(self, lead_id: str) -> TaskRecord | None:
+        """The lead's most recently reserved task, created or not."""
+        query = select(*TASK_COLUMNS).where(tasks.c.lead_id == lead_id)
+        query = query.order_by(tasks.c.reserved_at.desc(), tasks.c.key.desc()).limit(1)
+        with self._connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else TaskRecord(*row)
+
+    def reserve_task(self, key: str, lead_id: str, at: datetime) -> None:
+        """Record the intent to create task `key` before calling the CRM; repeats are no-ops."""
+        row = {"key": key, "lead_id": lead_id, "status": "reserved", "reserved_at": as_utc(at)}
+        statement = self._insert(tasks).on_conflict_do_nothing(index_elements=["key"])
+        with self._begin() as connection:
+            connection.execute(statement, row)
+
+    def mark_task_created(self, key: str, crm_id: str, at: datetime) -> None:
+        """Record that the CRM created task `key` as `crm_id`; KeyError if never reserved."""
+        statement = tasks.update().where(tasks.c.key == key)
+        statement = statement.values(status="created", crm_id=crm_id, created_at=as_utc(at))
+        with self._begin() as connection:
+            if connection.execute(statement).rowcount == 0:
+                raise KeyError(f"task {key!r} was never reserved")
+
+    def reserved_tasks(self) -> list[TaskRecord]:
+        """Tasks reserved but not known created: look each up in the CRM before retrying."""
+        query = select(*TASK_COLUMNS).where(tasks.c.status == "reserved")
+        query = query.order_by(tasks.c.reserved_at, tasks.c.key)
+        with self._connect() as connection:
+            return [TaskRecord(*row) for row in connection.execute(query)]
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def start_run(self, mode: str, at: datetime) -> int:
+        """Open the record of a run in `mode` ("full", "incremental", "dry-run"); its id."""
+        if mode not in RUN_MODES:
+            raise ValueError(f"unknown run mode {mode!r}: expected one of {sorted(RUN_MODES)}")
+        row = {"started_at": as_utc(at), "mode": mode, "status": "running", "counts": {}}
+        statement = runs.insert().values(api_calls=0, errors=0, **row).returning(runs.c.id)
+        with self._begin() as connection:
+            run_id: int = connection.execute(statement).scalar_one()
+        return run_id
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        at: datetime,
+        status: str,
+        counts: Mapping[str, int],
+        api_calls: int,
+        errors: int,
+    ) -> None:
+        """Close the record of run `run_id` with its outcome."""
+        statement = runs.update().where(runs.c.id == run_id)
+        statement = statement.values(
+            finished_at=as_utc(at),
+            status=status,
+            counts=dict(counts),
+            api_calls=api_calls,
+            errors=errors,
+        )
+        with self._begin() as connection:
+            if connection.execute(statement).rowcount == 0:
+                raise KeyError(f"no run {run_id}")
+
+    def recent_runs(self, limit: int = 10) -> list[RunRecord]:
+        """The latest runs, newest first."""
+        query = select(*RUN_COLUMNS).order_by(runs.c.started_at.desc(), runs.c.id.desc())
+        with self._connect() as connection:
+            return [RunRecord(*row) for row in connection.execute(query.limit(limit))]
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:
+        """An INSERT that can say ON CONFLICT, in this backend's dialect."""
+        if self._engine.dialect.name == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    def _upsert(
+        self, table: Table, keys: list[str], updated: list[str]
+    ) -> sqlite.Insert | postgresql.Insert:
+        """INSERT ... ON CONFLICT (keys) DO UPDATE the `updated` columns, for many rows."""
+        statement = self._insert(table)
+        excluded = statement.excluded
+        return statement.on_conflict_do_update(
+            index_elements=keys, set_={name: excluded[name] for name in updated}
+        )
+
+    def _among(self, column: Column[str], values: Collection[str]) -> ColumnElement[bool]:
+        """`column IN values` as one bound parameter, however many values there are."""
+        if self._engine.dialect.name == "postgresql":
+            return column == any_(bindparam("values", list(values), type_=ARRAY(String)))
+        items = func.json_each(bindparam("values", json.dumps(list(values)))).table_valued("value")
+        return column.in_(select(items.c.value))
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        """A connection for reads; a lost database becomes a StateError."""
+        with self._translated(), self._engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        """A transaction for writes, committed at the end of the block."""
+        with self._translated(), self._engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Turn a lost, damaged or altered database into a StateError that says so."""
+        try:
+            yield
+        except DatabaseError as error:
+            url = database.describe(self._engine.url)
+            raise StateError(
+                f"the state database {url} failed: {error.orig}. Check that the server is up "
+                "and nothing else changed its tables; a damaged SQLite file can be moved "
+                "aside (leadscore then rescores every lead)."
+            ) from error

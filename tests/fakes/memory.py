@@ -1,0 +1,128 @@
+"""An in-memory CRM behind the Adapter protocol, with faults on demand, for sync tests."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from adapters.base import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
+from connector.model import Activity, CurrentResult, Lead
+
+
+class Crash(Exception):
+    """The process dies here (a fault injected by a test)."""
+
+
+@dataclass
+class MemoryCrm:
+    """The CRM's records: leads, activities, the result fields, and tasks."""
+
+    leads: dict[str, Lead] = field(default_factory=dict)
+    activities: list[Activity] = field(default_factory=list)
+    fields: dict[str, ScoreWrite] = field(default_factory=dict)
+    tasks: dict[str, FollowUpTask] = field(default_factory=dict)
+    modified: dict[str, datetime] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+    #: call name -> how many calls of it succeed before the process "dies" (raises Crash).
+    crash_after: dict[str, int] = field(default_factory=dict)
+    #: lead ids whose writes the CRM rejects (a validation rule, a locked record).
+    rejected: set[str] = field(default_factory=set)
+    #: lead ids whose task creation the CRM rejects.
+    rejected_tasks: set[str] = field(default_factory=set)
+
+    def add_lead(self, lead: Lead, at: datetime) -> None:
+        """Create or edit a lead, as a user in the CRM would."""
+        self.leads[lead.id] = lead
+        self.modified[lead.id] = at
+
+    def add_activity(self, activity: Activity, at: datetime) -> None:
+        """Record an activity of a lead."""
+        self.activities.append(activity)
+        self.modified[activity.lead_id] = max(at, self.modified.get(activity.lead_id, at))
+
+    def snapshot(self) -> tuple[dict[str, tuple[int, str, str]], list[tuple[str, str]]]:
+        """What a sales rep sees: the result fields per lead, and the tasks (lead, key)."""
+        fields = {k: (w.score, w.priority, w.reasons) for k, w in sorted(self.fields.items())}
+        return fields, sorted((task.lead_id, task.key) for task in self.tasks.values())
+
+    def call(self, name: str) -> None:
+        """Count a call; die when the test said so."""
+        self.calls.append(name)
+        budget = self.crash_after.get(name)
+        if budget is not None:
+            if budget <= 0:
+                raise Crash(name)
+            self.crash_after[name] = budget - 1
+
+
+class MemoryAdapter:
+    """The Adapter protocol over a MemoryCrm."""
+
+    def __init__(self, crm: MemoryCrm, max_write_batch: int = 3) -> None:
+        self.crm = crm
+        self.max_write_batch = max_write_batch
+
+    def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
+        """Leads with the result fields the CRM holds for them."""
+        self.crm.call("read_leads")
+        wanted = self.crm.leads if ids is None else [i for i in ids if i in self.crm.leads]
+        for lead_id in list(wanted):
+            written = self.crm.fields.get(lead_id)
+            current = (
+                CurrentResult(written.score, written.priority, written.reasons)
+                if written is not None
+                else None
+            )
+            yield replace(self.crm.leads[lead_id], current=current)
+
+    def changed_lead_ids(self, since: datetime) -> set[str]:
+        """Leads edited, or given an activity, at or after `since`."""
+        self.crm.call("changed_lead_ids")
+        return {lead_id for lead_id, at in self.crm.modified.items() if at >= since}
+
+    def read_activities(
+        self, lead_ids: Collection[str] | None, occurred_after: datetime
+    ) -> Iterator[Activity]:
+        """Activities of the leads after `occurred_after`."""
+        self.crm.call("read_activities")
+        wanted = None if lead_ids is None else set(lead_ids)
+        for activity in list(self.crm.activities):
+            if activity.occurred_at > occurred_after and (
+                wanted is None or activity.lead_id in wanted
+            ):
+                yield activity
+
+    def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
+        """Write one batch; rejected leads fail, the others go through."""
+        assert len(writes) <= self.max_write_batch
+        self.crm.call("write_scores")
+        failures = []
+        for write in writes:
+            if write.lead_id in self.crm.rejected:
+                failures.append(RecordFailure(write.lead_id, "FIELD_CUSTOM_VALIDATION_EXCEPTION"))
+            else:
+                self.crm.fields[write.lead_id] = write
+        return failures
+
+    def find_tasks(self, keys: Collection[str]) -> dict[str, str]:
+        """Tasks already created, by key."""
+        self.crm.call("find_tasks")
+        return {key: f"task-{key}" for key in keys if key in self.crm.tasks}
+
+    def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
+        """Create one batch of tasks; a CRM never deduplicates them by itself."""
+        assert len(tasks) <= self.max_write_batch
+        self.crm.call("create_tasks")
+        created, failures = {}, []
+        for task in tasks:
+            if task.lead_id in self.crm.rejected_tasks:
+                failures.append(RecordFailure(task.key, "INVALID_CROSS_REFERENCE_KEY: owner"))
+                continue
+            duplicate_key = f"{task.key}#dup{len(self.crm.tasks)}"
+            self.crm.tasks[task.key if task.key not in self.crm.tasks else duplicate_key] = task
+            created[task.key] = f"task-{task.key}"
+        return TaskOutcome(created, failures)
+
+    def close(self) -> None:
+        """Nothing to release."""
