@@ -27,18 +27,23 @@ class Describer:
 
     def __init__(self, adapter: SalesforceAdapter) -> None:
         self._connection = adapter.connection
-        self._cache: dict[str, dict[str, dict[str, Any]] | None] = {}
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    def describe(self, sobject: str) -> dict[str, Any] | None:
+        """The object's describe answer; None when it is unknown or not accessible."""
+        if sobject not in self._cache:
+            try:
+                self._cache[sobject] = self._connection.rest(f"sobjects/{sobject}/describe/")
+            except CrmError:
+                self._cache[sobject] = None
+        return self._cache[sobject]
 
     def fields(self, sobject: str) -> dict[str, dict[str, Any]] | None:
         """Field descriptions by name; None when the object is unknown or not accessible."""
-        if sobject not in self._cache:
-            try:
-                answer = self._connection.rest(f"sobjects/{sobject}/describe/")
-            except CrmError:
-                self._cache[sobject] = None
-            else:
-                self._cache[sobject] = {f["name"]: f for f in answer.get("fields", [])}
-        return self._cache[sobject]
+        described = self.describe(sobject)
+        if described is None:
+            return None
+        return {f["name"]: f for f in described.get("fields", [])}
 
     def field(self, sobject: str, path: str) -> dict[str, Any] | None:
         """The description of the field at `path` (`Campaign.Type`), following relationships."""
@@ -119,9 +124,14 @@ def _objects(adapter: SalesforceAdapter, describer: Describer) -> Iterator[Check
 
 
 def _tasks(adapter: SalesforceAdapter, describer: Describer) -> Iterator[CheckItem]:
-    if describer.fields("Task") is None:
-        yield CheckItem("Task", False, "cannot describe Task: the user cannot create tasks")
+    described = describer.describe("Task")
+    if described is None or not described.get("createable"):
+        yield CheckItem("Task", False, "this user cannot create tasks: grant Create on Task")
         return
+    yield CheckItem("Task", True, "createable")
+    tasks = adapter.mapping.tasks
+    yield _picklist(describer, "Status", {tasks.status})
+    yield _picklist(describer, "Priority", {*tasks.priorities.values(), tasks.default_priority})
     for path, types in (
         ("WhoId", REFERENCE),
         ("OwnerId", REFERENCE),
@@ -133,6 +143,16 @@ def _tasks(adapter: SalesforceAdapter, describer: Describer) -> Iterator[CheckIt
         (adapter.mapping.tasks.key_field, TEXT),
     ):
         yield check_field(describer, "Task", path, types, write=True)
+
+
+def _picklist(describer: Describer, field: str, wanted: set[str]) -> CheckItem:
+    """Whether the Task picklist offers every value the mapping uses (orgs configure them)."""
+    spec = describer.field("Task", field) or {}
+    offered = {v["value"] for v in spec.get("picklistValues", []) if v.get("active", True)}
+    missing = sorted(wanted - offered) if offered else []
+    if missing:
+        return CheckItem(f"Task.{field} values", False, f"{missing} not in the org's picklist")
+    return CheckItem(f"Task.{field} values", True, ", ".join(sorted(wanted)))
 
 
 def _sources(adapter: SalesforceAdapter, describer: Describer) -> Iterator[CheckItem]:

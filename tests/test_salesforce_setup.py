@@ -60,6 +60,12 @@ def test_check_names_missing_fields_and_wrong_types(org: FakeOrg) -> None:
     assert "fix the mapping" in found["WebVisit__c.Seconds__c"]
 
 
+def test_check_names_task_picklist_values_the_org_lacks(org: FakeOrg) -> None:
+    org.schema["Task"]["Status"]["picklistValues"] = [{"value": "未着手", "active": True}]
+    found = problems(check_salesforce(shipped_adapter()))
+    assert found == {"Task.Status values": "['Not Started'] not in the org's picklist"}
+
+
 def test_check_flags_a_low_budget(org: FakeOrg) -> None:
     org.api_max, org.api_used = 1000, 900
     assert "API budget" in problems(check_salesforce(shipped_adapter()))

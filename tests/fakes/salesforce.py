@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import itertools
@@ -49,7 +50,7 @@ class FakeOrg:
 
     def __init__(self, *, api_max: int = 1_000_000, page_size: int = 2000) -> None:
         self.records: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        self.schema: Schema = {name: dict(fields) for name, fields in DEFAULT_SCHEMA.items()}
+        self.schema: Schema = copy.deepcopy(DEFAULT_SCHEMA)
         self.hidden_fields: set[str] = set()  # "Lead.X__c" created without FLS
         self.api_used, self.api_max, self.page_size = 0, api_max, page_size
         self.now = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -340,6 +341,7 @@ class FakeOrg:
                 "createable": spec.get("updateable", True),
                 "referenceTo": spec.get("referenceTo", []),
                 "relationshipName": spec.get("relationshipName"),
+                "picklistValues": spec.get("picklistValues", []),
             }
             for name, spec in self._visible_fields(sobject).items()
         ]

@@ -32,6 +32,10 @@ def _ref(to: str, relationship: str, **extra: Any) -> dict[str, Any]:
     return {"type": "reference", "referenceTo": [to], "relationshipName": relationship, **extra}
 
 
+def _picklist(*values: str) -> dict[str, Any]:
+    return {"type": "picklist", "picklistValues": [{"value": v, "active": True} for v in values]}
+
+
 _STAMPS = {
     "Id": {"type": "id", **_READ_ONLY},
     "CreatedDate": {"type": "datetime", **_READ_ONLY},
@@ -93,8 +97,8 @@ DEFAULT_SCHEMA: Schema = {
         "Subject": {"type": "combobox"},
         "Description": {"type": "textarea"},
         "ActivityDate": {"type": "date"},
-        "Priority": {"type": "picklist"},
-        "Status": {"type": "picklist"},
+        "Priority": _picklist("High", "Normal", "Low"),
+        "Status": _picklist("Not Started", "In Progress", "Completed", "Waiting", "Deferred"),
         "TaskSubtype": {"type": "picklist"},
         "LeadScoreTaskKey__c": _text(),
     },
