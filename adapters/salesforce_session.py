@@ -246,4 +246,7 @@ def translate(error: SalesforceError | requests.RequestException) -> CrmError:
     where = f"{error.resource_name or 'call'} ({error.status})"
     if error.status == 429 or error.status >= 500:
         return RetriableCrmError(f"Salesforce failed {where} after retries: {error_text(error)}")
-    return FatalCrmError(f"Salesforce refused {where}: {error_text(error)}")
+    hint = ""
+    if {"INVALID_FIELD", "INVALID_TYPE", "INSUFFICIENT_ACCESS"} & set(error_codes(error)):
+        hint = " (run `leadscore check` to list what the mapping needs and the org lacks)"
+    return FatalCrmError(f"Salesforce refused {where}: {error_text(error)}{hint}")

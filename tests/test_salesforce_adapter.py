@@ -333,3 +333,13 @@ def test_a_failed_task_creation_is_not_repeated_blindly(org: FakeOrg) -> None:
     with pytest.raises(RetriableCrmError):
         adapter.create_tasks([task(lead)])
     assert org.calls("POST") == 1
+
+
+def test_a_field_the_org_lacks_points_to_check(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    del org.schema["Lead"]["LeadScoredAt__c"]
+    with pytest.raises(FatalCrmError, match="leadscore check"):
+        make_adapter().write_scores([write(lead)])
+    del org.schema["Lead"]["LeadScore__c"]
+    with pytest.raises(FatalCrmError, match="INVALID_FIELD.*leadscore check"):
+        list(make_adapter().read_leads())

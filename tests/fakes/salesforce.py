@@ -168,6 +168,10 @@ class FakeOrg:
 
     def _query(self, soql: str, path: str) -> httpx.Response:
         query = parse(soql)
+        known = self._visible_fields(query.sobject)
+        for field in query.fields:
+            if known and "." not in field and field != "COUNT()" and field not in known:
+                return _error(400, "INVALID_FIELD", f"No such column '{field}' on entity")
         table = self.records["CustomField" if path.startswith("tooling") else query.sobject]
         rows = [
             self._project(record, query.fields)
@@ -242,8 +246,20 @@ class FakeOrg:
         records = body.get("records", [])
         if len(records) > 200:
             return _error(400, "EXCEEDED_ID_LIMIT", "cannot submit more than 200 records")
+        unknown = self._unknown_fields(records)
+        if unknown:  # the body does not deserialize: the whole call fails, as in Salesforce
+            return _error(400, "INVALID_FIELD", unknown)
         write = self._update if method == "PATCH" else self._insert
         return httpx.Response(200, json=[write(dict(record)) for record in records])
+
+    def _unknown_fields(self, records: list[dict[str, Any]]) -> str:
+        for record in records:
+            sobject = record.get("attributes", {}).get("type", "")
+            known = self._visible_fields(sobject)
+            for name in record:
+                if name not in ("attributes", "id") and name not in known:
+                    return f"No such column '{name}' on sobject of type {sobject}"
+        return ""
 
     def _update(self, record: dict[str, Any]) -> dict[str, Any]:
         record_id = record.pop("id", None) or record.pop("Id", None)
