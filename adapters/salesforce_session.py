@@ -11,6 +11,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import httpx
+import jwt
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import (
@@ -22,7 +23,13 @@ from simple_salesforce.exceptions import (
 from simple_salesforce.util import exception_handler
 
 from adapters.salesforce_settings import SalesforceSettings
-from connector.errors import BudgetExhausted, CrmError, FatalCrmError, RetriableCrmError
+from connector.errors import (
+    BudgetExhausted,
+    ConfigError,
+    CrmError,
+    FatalCrmError,
+    RetriableCrmError,
+)
 from connector.http import RequestsBridge
 
 log = logging.getLogger("leadscore.salesforce")
@@ -179,24 +186,33 @@ class SalesforceConnection:
         if settings.has_session() and not renew:
             token = settings.access_token.get_secret_value() if settings.access_token else ""
             return Salesforce(instance_url=settings.instance_url, session_id=token, **common)
-        secret = _secret
         common["domain"] = settings.domain
         if settings.renewal_flow() == "jwt":
+            return self._jwt_login(common)
+        return Salesforce(
+            username=settings.username,
+            password=_secret(settings.password),
+            security_token=_secret(settings.security_token),
+            **common,
+        )
+
+    def _jwt_login(self, common: dict[str, Any]) -> Salesforce:
+        settings = self.settings
+        key_file = str(settings.private_key_file) if settings.private_key_file else None
+        try:
             return Salesforce(
                 username=settings.username,
                 consumer_key=settings.consumer_key,
-                privatekey=secret(settings.private_key),
-                privatekey_file=str(settings.private_key_file)
-                if settings.private_key_file
-                else None,
+                privatekey=_secret(settings.private_key),
+                privatekey_file=key_file,
                 **common,
             )
-        return Salesforce(
-            username=settings.username,
-            password=secret(settings.password),
-            security_token=secret(settings.security_token),
-            **common,
-        )
+        except (OSError, ValueError, TypeError, jwt.PyJWTError) as error:
+            raise ConfigError(
+                "the JWT bearer flow needs an RSA private key in PEM "
+                "(LEADSCORE_SALESFORCE__PRIVATE_KEY or salesforce.private_key_file): "
+                f"{type(error).__name__}"
+            ) from None
 
     def _observe_usage(self) -> None:
         usage = self._sf.api_usage.get("api-usage") if self._sf is not None else None

@@ -10,7 +10,7 @@ import pytest
 
 from adapters.base import FollowUpTask, ScoreWrite
 from adapters.salesforce import build_salesforce_adapter
-from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from connector.errors import BudgetExhausted, ConfigError, FatalCrmError, RetriableCrmError
 from connector.http import CallMeter
 from tests.fakes.salesforce import FakeOrg, sf_datetime
 from tests.salesforce_support import (
@@ -343,3 +343,15 @@ def test_a_field_the_org_lacks_points_to_check(org: FakeOrg) -> None:
     del org.schema["Lead"]["LeadScore__c"]
     with pytest.raises(FatalCrmError, match="INVALID_FIELD.*leadscore check"):
         list(make_adapter().read_leads())
+
+
+def test_an_unusable_private_key_is_a_config_error(org: FakeOrg) -> None:
+    settings = session_settings(
+        instance_url=None,
+        access_token=None,
+        username="sync@example.com",
+        consumer_key="3MVG9",
+        private_key="not a key",
+    )
+    with pytest.raises(ConfigError, match="RSA private key"):
+        list(make_adapter(settings).read_leads())
