@@ -13,8 +13,6 @@
 from __future__ import annotations
 
 import copy
-import csv
-import io
 import itertools
 import json
 import re
@@ -27,6 +25,7 @@ from urllib.parse import parse_qs
 import httpx
 import respx
 
+from tests.fakes.salesforce_bulk import FakeBulk
 from tests.fakes.salesforce_schema import DEFAULT_SCHEMA, KEY_PREFIXES, Schema
 from tests.fakes.soql import SoqlError, matches, parse
 
@@ -63,7 +62,7 @@ class FakeOrg:
         self.query_sizes: list[int] = []  # totalSize of every query (not query-more) served
         self._cursors: dict[str, list[dict[str, Any]]] = {}
         self._ids = itertools.count(1)
-        self._jobs: dict[str, dict[str, Any]] = {}
+        self.bulk = FakeBulk(self._update)
 
     # --- seeding and inspection -----------------------------------------------------------
 
@@ -161,7 +160,7 @@ class FakeOrg:
         if match := re.fullmatch(r"(tooling/)?sobjects/(\w+)/?", path):
             return self._create_one(match[2], body or {}, tooling=bool(match[1]))
         if path.startswith("jobs/ingest"):
-            return self._bulk(method, path.removeprefix("jobs/ingest").strip("/"), request)
+            return self.bulk.handle(method, path.removeprefix("jobs/ingest").strip("/"), request)
         return _error(404, "NOT_FOUND", f"no resource {path}")
 
     # --- queries ----------------------------------------------------------------------------
@@ -371,43 +370,6 @@ class FakeOrg:
             200, json={"DailyApiRequests": {"Max": self.api_max, "Remaining": remaining}}
         )
 
-    # --- Bulk API 2.0 -----------------------------------------------------------------------
-
-    def _bulk(self, method: str, rest: str, request: httpx.Request) -> httpx.Response:
-        if method == "POST" and not rest:
-            job_id = f"750{next(self._ids):015d}"
-            self._jobs[job_id] = {
-                **json.loads(request.content),
-                "id": job_id,
-                "state": "Open",
-                "failed": [],
-            }
-            return httpx.Response(200, json=self._jobs[job_id] | {"failed": None})
-        job_id, _, part = rest.partition("/")
-        job = self._jobs[job_id]
-        if method == "PUT" and part == "batches":
-            job["csv"] = request.content.decode()
-            return httpx.Response(201)
-        if method == "PATCH":
-            self._run_job(job)
-        if part.startswith("failedResults"):
-            return httpx.Response(200, text=_failed_csv(job["failed"]))
-        return httpx.Response(
-            200, json={k: v for k, v in job.items() if k not in ("failed", "csv")}
-        )
-
-    def _run_job(self, job: dict[str, Any]) -> None:
-        for row in csv.DictReader(io.StringIO(job.get("csv", ""))):
-            values: dict[str, Any] = {
-                k: _bulk_value(v) for k, v in row.items() if k != "Id" and v != ""
-            }
-            result = self._update(
-                {"attributes": {"type": job["object"]}, "id": row["Id"], **values}
-            )
-            if not result["success"]:
-                job["failed"].append((row, result["errors"][0]["message"]))
-        job["state"] = "JobComplete"
-
     # --- ids --------------------------------------------------------------------------------
 
     def _new_id(self, sobject: str) -> str:
@@ -448,21 +410,3 @@ def _failed(record_id: str | None, code: str, message: str) -> dict[str, Any]:
 
 def _is_json(request: httpx.Request) -> bool:
     return "json" in request.headers.get("Content-Type", "")
-
-
-def _bulk_value(text: str) -> Any:
-    if text == "#N/A":
-        return None
-    try:
-        return float(text) if re.fullmatch(r"-?\d+(\.\d+)?", text) else text
-    except ValueError:
-        return text
-
-
-def _failed_csv(failed: list[tuple[dict[str, str], str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["sf__Id", "sf__Error", "Id"])
-    for row, message in failed:
-        writer.writerow([row["Id"], message, row["Id"]])
-    return out.getvalue()
