@@ -102,7 +102,7 @@ class SalesforceAdapter:
         self._owns_client = owns_client
         self._on_problem = on_problem
         self._object_of: dict[str, SalesforceObject] = {}
-        self._bulk = BulkWriter(self.connection)
+        self._bulk = BulkWriter(self.connection, poll_seconds=settings.bulk_poll_seconds)
 
     # --- reading ---------------------------------------------------------------------------
 

@@ -34,7 +34,7 @@ class BulkWriter:
     ) -> None:
         self._connection = connection
         self._poll_seconds = poll_seconds
-        self._max_polls = max(int(max_wait_seconds / poll_seconds), 1)
+        self._max_polls = max(int(max_wait_seconds / max(poll_seconds, 1.0)), 1)
         self._sleep = sleep
 
     def update(self, records: Sequence[dict[str, Any]]) -> list[RecordFailure]:

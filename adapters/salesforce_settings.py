@@ -38,6 +38,8 @@ class SalesforceSettings(BaseModel):
     #: Score writes larger than this go through Bulk API 2.0 instead of sObject Collections
     #: (Salesforce's advice: bulk above 2,000 records); 0 turns Bulk API off.
     bulk_threshold: int = Field(default=2000, ge=0)
+    #: Seconds between two looks at a running bulk job (each look is an API call).
+    bulk_poll_seconds: float = Field(default=5.0, ge=0)
     #: Client-side ceiling, in calls per second (the org's limit is daily and org-wide).
     rate_limit: int = Field(default=20, ge=1)
     timeout_seconds: float = Field(default=30.0, gt=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
@@ -122,6 +123,16 @@ def test_large_writes_go_through_bulk_api(org: FakeOrg) -> None:
     assert meter.calls == 5  # create job, upload, close, poll, failed results
     adapter.write_scores([ScoreWrite(i, 0, "低", "", NOW) for i in ids])
     assert org.get(ids[0])["LeadScoreReasons__c"] is None  # emptied, not left as it was
+
+
+def test_a_running_bulk_job_is_polled_until_it_completes(org: FakeOrg) -> None:
+    ids = add_leads(org, 2100)
+    org.bulk.polls_in_progress = 2
+    meter = CallMeter()
+    adapter = make_adapter(session_settings(bulk_poll_seconds=0), meter=meter)
+    assert adapter.write_scores([write(i) for i in ids]) == []
+    assert meter.calls == 5 + 2
+    assert org.get(ids[-1])["LeadScore__c"] == 130
 
 
 def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:
@@ -355,3 +366,16 @@ def test_an_unusable_private_key_is_a_config_error(org: FakeOrg) -> None:
     )
     with pytest.raises(ConfigError, match="RSA private key"):
         list(make_adapter(settings).read_leads())
+
+
+def test_call_logs_carry_no_password_or_token(
+    org: FakeOrg, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="leadscore.http")
+    add_leads(org, 1)
+    settings = session_settings(username="sync@example.com", password="pw", security_token="sectok")
+    org.expire_sessions()
+    list(make_adapter(settings).read_leads())
+    assert "POST /services/Soap/u/59.0 -> 200" in caplog.text
+    assert "GET /services/data/v59.0/query/?q=SELECT" in caplog.text
+    assert not any(secret in caplog.text for secret in ("sectok", "token-", "pwsectok"))

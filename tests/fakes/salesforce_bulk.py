@@ -23,6 +23,7 @@ class FakeBulk:
         self._update = update
         self._jobs: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self.polls_in_progress = 0  # polls answered InProgress before a job completes
 
     def handle(self, method: str, rest: str, request: httpx.Request) -> httpx.Response:
         """Serve `jobs/ingest[/<id>[/<part>]]`."""
@@ -35,6 +36,11 @@ class FakeBulk:
             return httpx.Response(201)
         if method == "PATCH":
             self._run(job)
+            job["polls_left"], job["state"] = self.polls_in_progress, "UploadComplete"
+        elif method == "GET" and not part and job.get("polls_left"):
+            job["polls_left"], job["state"] = job["polls_left"] - 1, "InProgress"
+        elif method == "GET" and not part:
+            job["state"] = "JobComplete"
         if part.startswith("failedResults"):
             return httpx.Response(200, text=_failed_csv(job["failed"]))
         return httpx.Response(200, json=_info(job))
@@ -52,11 +58,10 @@ class FakeBulk:
             result = self._update(record)
             if not result["success"]:
                 job["failed"].append((row, result["errors"][0]["message"]))
-        job["state"] = "JobComplete"
 
 
 def _info(job: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in job.items() if k not in ("failed", "csv")}
+    return {k: v for k, v in job.items() if k not in ("failed", "csv", "polls_left")}
 
 
 def _value(text: str) -> Any:
