@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from connector.model import Activity, Lead
@@ -70,6 +70,16 @@ class Adapter(Protocol):
 
     #: The largest number of records one write call may carry.
     max_write_batch: int
+
+    @property
+    def cursor_lag(self) -> timedelta:
+        """How far behind the clock the next run's cursor starts (CRM search/index lag)."""
+        ...
+
+    @property
+    def api_calls(self) -> int:
+        """CRM API calls made so far through this adapter."""
+        ...
 
     def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
         """Leads with the given ids (all leads when None), with their current result values."""

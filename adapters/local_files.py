@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -64,6 +64,10 @@ class LocalFilesAdapter:
 
     #: One write rewrites the whole scores.csv, so a run sends everything in one batch.
     max_write_batch = 1_000_000
+    #: File modification times are exact: no lag needed.
+    cursor_lag = timedelta(0)
+    #: Files cost no API calls.
+    api_calls = 0
 
     def __init__(
         self,

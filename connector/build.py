@@ -6,6 +6,7 @@ from adapters.base import Adapter, ProblemSink
 from adapters.local_files import LocalFilesAdapter, load_csv_mapping
 from connector.config import Settings
 from connector.errors import ConfigError
+from connector.state import StateStore, default_state_url
 
 
 def build_adapter(settings: Settings, on_problem: ProblemSink) -> Adapter:
@@ -28,3 +29,14 @@ def _local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapt
         zone=settings.zone,
         on_problem=on_problem,
     )
+
+
+def open_state(settings: Settings, *, dry_run: bool = False) -> StateStore:
+    """The configured state store; a dry run on a store that does not exist yet creates none."""
+    url = settings.state.url
+    if url is None:
+        path = settings.config_dir / ".leadscore" / "state.db"
+        if dry_run and not path.exists():
+            return StateStore.open("sqlite://")
+        url = default_state_url(settings.config_dir)
+    return StateStore.open(url)

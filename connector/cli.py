@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from adapters.base import Adapter, InputProblem
-from connector.build import build_adapter
+from connector.build import build_adapter, open_state
 from connector.config import Settings, load_settings
 from connector.errors import (
     ConfigError,
@@ -24,7 +25,8 @@ from connector.errors import (
     StateError,
 )
 from connector.render import explain_table, problems_text, run_line, run_tables
-from connector.scoring import ScoreResult
+from connector.scoring import Scorer, ScoreResult
+from connector.status import print_status, status_summary
 from connector.summary import explanation, run_summary
 from connector.sync import Pipeline, RunReport, RunRequest
 from connector.timestamps import parse_as_of
@@ -102,14 +104,20 @@ def sync(
         int | None,
         typer.Option("--top", help="Show the N best leads (default: 10 on a terminal)."),
     ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another running sync instead of exiting.")
+    ] = False,
 ) -> None:
     """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
     settings = load_settings(config)
+    now = parse_as_of(as_of, settings.zone)
+    request = RunRequest(now, dry_run=dry_run, full=full, wait_for_lock=wait)
     problems: list[InputProblem] = []
     adapter = build_adapter(settings, problems.append)
-    request = RunRequest(parse_as_of(as_of, settings.zone), dry_run=dry_run, full=full)
     try:
-        report = _run_with_progress(Pipeline(settings, adapter), request, show=not as_json)
+        with open_state(settings, dry_run=dry_run) as store:
+            pipeline = Pipeline(settings, adapter, store)
+            report = _run_with_progress(pipeline, request, show=not as_json)
     finally:
         adapter.close()
     report.problems = problems
@@ -171,10 +179,23 @@ def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | No
     leads = list(adapter.read_leads([lead_id]))
     if not leads:
         raise InputError(f"lead {lead_id!r} not found in the {settings.crm.adapter} CRM")
-    pipeline = Pipeline(settings, adapter)
     now = parse_as_of(as_of, settings.zone)
-    activities = list(adapter.read_activities([lead_id], pipeline.window_start(now)))
-    return pipeline.scorer.score(leads[0], activities, now)
+    since = now - timedelta(days=settings.scoring.longest_window_days())
+    activities = list(adapter.read_activities([lead_id], since))
+    return Scorer(settings.scoring).score(leads[0], activities, now)
+
+
+@app.command()
+@_exits_by_error
+def status(config: ConfigOption, as_json: JsonOption = False) -> None:
+    """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
+    settings = load_settings(config)
+    with open_state(settings, dry_run=True) as store:
+        summary = status_summary(store, Scorer(settings.scoring).ruleset_hash, settings.zone)
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print_status(Console(soft_wrap=True), summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

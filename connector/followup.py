@@ -37,12 +37,6 @@ def follow_up_labels(bands: list[Band]) -> frozenset[str]:
     return frozenset(band.label for band in bands if band.follow_up)
 
 
-def enters_follow_up(lead: Lead, result: ScoreResult, labels: frozenset[str]) -> bool:
-    """True when the result is in a follow-up band and the CRM did not show one before."""
-    before = lead.current.priority if lead.current is not None else None
-    return result.follow_up and before not in labels
-
-
 def task_key(lead_id: str, now: datetime, zone: tzinfo) -> str:
     """A deterministic key: one task per lead per local day, whatever reruns or crashes do."""
     return f"leadscore:{lead_id}:{now.astimezone(zone).date().isoformat()}"
@@ -52,6 +46,7 @@ def build_task(
     lead: Lead,
     result: ScoreResult,
     *,
+    key: str,
     subject: str,
     priority: str,
     due_in_days: int,
@@ -63,7 +58,7 @@ def build_task(
     )
     local_now = result.scored_at.astimezone(zone)
     return FollowUpTask(
-        key=task_key(lead.id, result.scored_at, zone),
+        key=key,
         lead_id=lead.id,
         owner=lead.owner,
         subject=subject.format_map(values),

@@ -25,7 +25,7 @@ def run_summary(report: RunReport) -> Json:
         "dry_run": request.dry_run,
         "mode": report.mode,
         "ruleset_hash": report.ruleset_hash,
-        "counts": _counts(report),
+        "counts": report.counts(),
         "by_priority": dict(sorted(report.by_priority().items())),
         "api_calls": report.api_calls,
         "errors": [{"record_id": f.record_id, "message": f.message} for f in report.failures],
@@ -38,21 +38,6 @@ def run_summary(report: RunReport) -> Json:
             "tasks": [_task(task) for task in report.tasks],
         }
     return summary
-
-
-def _counts(report: RunReport) -> dict[str, int]:
-    return {
-        "leads": len(report.scored),
-        "activities": report.activities_read,
-        "scored": len(report.scored),
-        "changed": len(report.writes),
-        "written": report.written,
-        "failed": len(report.failures),
-        "tasks_planned": len(report.tasks),
-        "tasks_created": report.tasks_created,
-        "tasks_existing": report.tasks_existing,
-        "input_problems": len(report.problems),
-    }
 
 
 def vars_of(problem: object) -> dict[str, str]:

@@ -1,21 +1,40 @@
-"""One run: read leads and activities, score them, write what changed, create follow-up tasks."""
+"""One run: select the leads whose score can have changed, score them, write what changed.
+
+Order of operations, chosen so that a crash anywhere converges on the next run:
+  1. select leads (changed since the cursor, due to change, failed last time, unfinished tasks);
+  2. read them and their activities, score;
+  3. reserve follow-up tasks in the state, look them up in the CRM, create the missing ones;
+  4. write changed results in batches, recording each batch in the state as it succeeds;
+  5. only then advance the cursor and the rule-set hash.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from adapters.base import Adapter, FollowUpTask, InputProblem, RecordFailure, ScoreWrite
 from connector.config import Settings
-from connector.followup import build_task, enters_follow_up, follow_up_labels
+from connector.followup import follow_up_labels
 from connector.model import Activity, Lead
+from connector.plan import Plan, Scored, TaskPolicy, as_written, plan_run
 from connector.scoring import Scorer, ScoreResult
+from connector.state import StateStore
 
 Progress = Callable[[int], None]
+Clock = Callable[[], datetime]
 _T = TypeVar("_T")
+
+LEADS_CURSOR = "leads"
+SCORE, TASK = "score", "task"
+__all__ = ["Pipeline", "RunReport", "RunRequest", "Scored"]
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +44,7 @@ class RunRequest:
     now: datetime
     dry_run: bool = False
     full: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """A lead next to its new result."""
-
-    lead: Lead
-    result: ScoreResult
+    wait_for_lock: bool = False
 
 
 @dataclass(slots=True)
@@ -42,6 +54,7 @@ class RunReport:
     request: RunRequest
     ruleset_hash: str
     mode: str = "full"
+    selected: int = 0
     scored: list[Scored] = field(default_factory=list)
     writes: list[ScoreWrite] = field(default_factory=list)
     tasks: list[FollowUpTask] = field(default_factory=list)
@@ -70,27 +83,59 @@ class RunReport:
         """The highest-scoring leads: the call list."""
         return sorted(self.scored, key=lambda item: (-item.result.total, item.lead.id))[:limit]
 
+    def counts(self) -> dict[str, int]:
+        """The run's figures, as the JSON summary and the run record show them."""
+        return {
+            "selected": self.selected,
+            "leads": len(self.scored),
+            "activities": self.activities_read,
+            "scored": len(self.scored),
+            "changed": len(self.writes),
+            "written": self.written,
+            "failed": len(self.failures),
+            "tasks_planned": len(self.tasks),
+            "tasks_created": self.tasks_created,
+            "tasks_existing": self.tasks_existing,
+            "input_problems": len(self.problems),
+        }
+
 
 class Pipeline:
-    """Runs the read -> score -> diff -> write steps for one adapter under one config."""
+    """Runs the select -> read -> score -> diff -> write steps for one adapter and one store."""
 
-    def __init__(self, settings: Settings, adapter: Adapter) -> None:
+    def __init__(
+        self, settings: Settings, adapter: Adapter, store: StateStore, clock: Clock = _wall_clock
+    ) -> None:
         self.settings = settings
         self.adapter = adapter
+        self.store = store
+        self.clock = clock
         self.scorer = Scorer(settings.scoring)
-        self._follow_up = follow_up_labels(settings.scoring.bands)
+        self._policy = TaskPolicy(
+            settings.follow_up, follow_up_labels(settings.scoring.bands), settings.zone
+        )
 
     def run(self, request: RunRequest, progress: Progress | None = None) -> RunReport:
         """One sync run; per-record failures are in the report, never raised."""
         report = RunReport(request, self.scorer.ruleset_hash)
-        leads = list(self.adapter.read_leads())
-        activities = self._activities_by_lead(request.now, report)
-        report.scored = self.score(leads, activities, request.now, progress)
-        report.writes = [self._write(item) for item in report.scored if _changed(item)]
-        report.tasks = [self._task(item) for item in report.scored if self._enters(item)]
-        if not request.dry_run:
-            self._execute(report)
+        if request.dry_run:
+            report.mode = self._mode(request)
+            self._plan(report, progress)
+            return report
+        with self.store.run_lock(wait=request.wait_for_lock):
+            report.mode = self._mode(request)
+            run_id = self.store.start_run(report.mode, self.clock())
+            try:
+                self._sync(report, progress)
+            except BaseException:
+                self._finish(run_id, report, "failed")
+                raise
+            self._finish(run_id, report, "partial" if report.failures else "ok")
         return report
+
+    def window_start(self, now: datetime) -> datetime:
+        """The earliest instant any rule's window reaches back to."""
+        return now - timedelta(days=self.settings.scoring.longest_window_days())
 
     def score(
         self,
@@ -107,74 +152,126 @@ class Pipeline:
                 progress(1)
         return scored
 
-    def window_start(self, now: datetime) -> datetime:
-        """The earliest instant any rule's window reaches back to."""
-        rules = self.settings.scoring
-        days = max([rules.window_days, *(r.window_days or 0 for r in rules.engagement)])
-        return now - timedelta(days=days)
+    def _sync(self, report: RunReport, progress: Progress | None) -> None:
+        cursor_next = self.clock() - self.adapter.cursor_lag
+        self._reconcile_reserved_tasks(report.request.now)
+        plan = self._plan(report, progress)
+        self._execute(plan, report)
+        self.store.set_cursor(LEADS_CURSOR, cursor_next)
+        if report.mode == "full":
+            self.store.set_ruleset_hash(report.ruleset_hash)
 
-    def _activities_by_lead(self, now: datetime, report: RunReport) -> dict[str, list[Activity]]:
+    def _plan(self, report: RunReport, progress: Progress | None) -> Plan:
+        request = report.request
+        selected = self._selection(report)
+        leads = list(self.adapter.read_leads(selected)) if selected != set() else []
+        ids = [lead.id for lead in leads]
+        report.selected = len(ids)
+        activities = self._activities(None if selected is None else ids, request.now, report)
+        report.scored = self.score(leads, activities, request.now, progress)
+        written = self.store.written(None if selected is None else ids)
+        plan = plan_run(report.scored, written, self.store.last_task, self._policy, request.now)
+        report.writes, report.tasks = plan.writes, plan.tasks
+        return plan
+
+    def _mode(self, request: RunRequest) -> str:
+        """Full when asked, on the first run, or when the rules changed; else incremental."""
+        cursor = self.store.cursor(LEADS_CURSOR)
+        stale_rules = self.store.ruleset_hash() != self.scorer.ruleset_hash
+        return "full" if request.full or cursor is None or stale_rules else "incremental"
+
+    def _selection(self, report: RunReport) -> set[str] | None:
+        """Lead ids to rescore, or None for every lead (a full run)."""
+        cursor = self.store.cursor(LEADS_CURSOR)
+        if report.mode == "full" or cursor is None:
+            return None
+        selected = self.adapter.changed_lead_ids(cursor)
+        selected |= self.store.due_for_rescore(report.request.now)
+        selected |= set(self.store.pending_failures(SCORE))
+        selected |= {task.lead_id for task in self.store.reserved_tasks()}
+        return selected
+
+    def _activities(
+        self, lead_ids: Collection[str] | None, now: datetime, report: RunReport
+    ) -> dict[str, list[Activity]]:
         grouped: dict[str, list[Activity]] = defaultdict(list)
-        for activity in self.adapter.read_activities(None, self.window_start(now)):
+        if lead_ids is not None and not lead_ids:
+            return grouped
+        for activity in self.adapter.read_activities(lead_ids, self.window_start(now)):
             grouped[activity.lead_id].append(activity)
             report.activities_read += 1
         return grouped
 
-    def _enters(self, item: Scored) -> bool:
-        return enters_follow_up(item.lead, item.result, self._follow_up)
+    def _reconcile_reserved_tasks(self, now: datetime) -> None:
+        """Tasks reserved by a run that died: those the CRM has are recorded as created."""
+        reserved = self.store.reserved_tasks()
+        if reserved:
+            found = self.adapter.find_tasks([task.key for task in reserved])
+            for key, crm_id in found.items():
+                self.store.mark_task_created(key, crm_id, now)
 
-    def _task(self, item: Scored) -> FollowUpTask:
-        follow_up = self.settings.follow_up
-        return build_task(
-            item.lead,
-            item.result,
-            subject=follow_up.subject,
-            priority=follow_up.priority,
-            due_in_days=follow_up.due_in_days,
-            zone=self.settings.zone,
-        )
-
-    @staticmethod
-    def _write(item: Scored) -> ScoreWrite:
-        result = item.result
-        return ScoreWrite(
-            item.lead.id, result.total, result.priority, result.reasons, result.scored_at
-        )
-
-    def _execute(self, report: RunReport) -> None:
-        # Tasks before scores: if a run dies between the two, the next run still sees the lead
-        # entering the band and retries the task (its key makes that safe).
-        failed_tasks = self._create_tasks(report)
-        writes = [write for write in report.writes if write.lead_id not in failed_tasks]
+    def _execute(self, plan: Plan, report: RunReport) -> None:
+        now = report.request.now
+        by_lead = {item.lead.id: item.result for item in report.scored}
+        # Tasks before scores: if a run dies between the two, the lead still looks as if it
+        # is entering its band next time, and the reserved key makes the retry safe.
+        failed_tasks = self._create_tasks(plan.tasks, report)
+        if failed_tasks:
+            reason = "not written: its follow-up task could not be created"
+            self.store.record_failures(SCORE, dict.fromkeys(failed_tasks, reason), now)
+        writes = [write for write in plan.writes if write.lead_id not in failed_tasks]
         for batch in _batches(writes, self.adapter.max_write_batch):
-            failures = self.adapter.write_scores(batch)
-            report.failures.extend(failures)
-            report.written += len(batch) - len(failures)
+            self._write_batch(batch, by_lead, report)
+        unchanged = [item.lead.id for item in plan.unchanged if item.lead.id not in failed_tasks]
+        self.store.record_written([as_written(by_lead[i], self.clock()) for i in unchanged])
+        self.store.clear_failures(SCORE, unchanged)
 
-    def _create_tasks(self, report: RunReport) -> set[str]:
-        """Create the planned tasks not already in the CRM; return lead ids whose task failed."""
-        existing = self.adapter.find_tasks([task.key for task in report.tasks])
+    def _write_batch(
+        self, batch: Sequence[ScoreWrite], results: dict[str, ScoreResult], report: RunReport
+    ) -> None:
+        failures = self.adapter.write_scores(batch)
+        failed = {failure.record_id for failure in failures}
+        done = [write.lead_id for write in batch if write.lead_id not in failed]
+        self.store.record_written([as_written(results[i], self.clock()) for i in done])
+        self.store.clear_failures(SCORE, done)
+        self.store.record_failures(SCORE, {f.record_id: f.message for f in failures}, self.clock())
+        report.failures.extend(failures)
+        report.written += len(done)
+
+    def _create_tasks(self, tasks: Sequence[FollowUpTask], report: RunReport) -> set[str]:
+        """Create the planned tasks exactly once; return the lead ids whose task failed."""
+        now = report.request.now
+        for task in tasks:
+            self.store.reserve_task(task.key, task.lead_id, now)
+        existing = self.adapter.find_tasks([task.key for task in tasks]) if tasks else {}
+        for key, crm_id in existing.items():
+            self.store.mark_task_created(key, crm_id, now)
         report.tasks_existing = len(existing)
-        pending = [task for task in report.tasks if task.key not in existing]
-        failed: set[str] = set()
+        pending = [task for task in tasks if task.key not in existing]
         lead_of = {task.key: task.lead_id for task in pending}
+        failed: set[str] = set()
         for batch in _batches(pending, self.adapter.max_write_batch):
             outcome = self.adapter.create_tasks(batch)
+            for key, crm_id in outcome.created.items():
+                self.store.mark_task_created(key, crm_id, now)
+            self.store.clear_failures(TASK, list(outcome.created))
             report.tasks_created += len(outcome.created)
             report.failures.extend(outcome.failures)
+            refused = {failure.record_id: failure.message for failure in outcome.failures}
+            self.store.record_failures(TASK, refused, now)
             failed |= {lead_of.get(f.record_id, f.record_id) for f in outcome.failures}
         return failed
 
-
-def _changed(item: Scored) -> bool:
-    current, result = item.lead.current, item.result
-    if current is None:
-        return True
-    return (current.score, current.priority, current.reasons) != (
-        result.total,
-        result.priority,
-        result.reasons,
-    )
+    def _finish(self, run_id: int, report: RunReport, status: str) -> None:
+        report.api_calls = self.adapter.api_calls
+        self.store.finish_run(
+            run_id,
+            at=self.clock(),
+            status=status,
+            counts=report.counts(),
+            api_calls=report.api_calls,
+            errors=len(report.failures),
+        )
 
 
 def _batches(items: Sequence[_T], size: int) -> Iterable[Sequence[_T]]:

@@ -90,7 +90,12 @@ def test_a_later_run_lowers_scores_whose_activities_left_the_window(
         capsys, "sync", "--config", str(config), "--as-of", "2027-01-31T00:00:00+09:00"
     )
     assert code == 0
-    assert summary["by_priority"] == {"低": 300}
+    assert summary["mode"] == "incremental"
+    # Only leads whose score could change were rescored: fit-only leads kept theirs.
+    assert 0 < summary["counts"]["selected"] < 300
+    assert summary["by_priority"] == {"低": summary["counts"]["selected"]}
+    scores = read_csv(config.parent / "out" / "scores.csv")
+    assert {row["priority"] for row in scores} == {"低"}
     assert summary["counts"]["tasks_created"] == 0
 
 

@@ -114,7 +114,7 @@ def test_ruleset_hash_is_remembered(state_store: StateStore) -> None:
 def test_failures_accumulate_attempts(state_store: StateStore) -> None:
     later = NOW + timedelta(hours=1)
     state_store.record_failures("score", {"L1": "locked", "L2": "invalid"}, NOW)
-    state_store.record_failures("score", {"L1": "still locked"}, later)
+    state_store.record_failures("score", failures={"L1": "still locked"}, at=later)
     state_store.record_failures("task", {"L1": "no owner"}, NOW)
 
     pending = state_store.pending_failures("score")

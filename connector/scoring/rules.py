@@ -132,6 +132,10 @@ class RuleSet(_Strict):
             )
         return self
 
+    def longest_window_days(self) -> int:
+        """The farthest back any engagement rule looks, in days."""
+        return max([self.window_days, *(rule.window_days or 0 for rule in self.engagement)])
+
     def content_hash(self) -> str:
         """A short, stable hash of the rules and bands: changing them means a full rescore."""
         canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)

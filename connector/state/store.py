@@ -38,7 +38,8 @@ from connector.state.records import (
     WrittenResult,
     as_utc,
 )
-from connector.state.schema import cursors, failures, meta, runs, tasks, written_results
+from connector.state.schema import cursors, meta, runs, tasks, written_results
+from connector.state.schema import failures as failures_table
 
 RULESET_HASH_KEY = "ruleset_hash"
 
@@ -50,7 +51,7 @@ def _columns(table: Table, record: type) -> list[Column[Any]]:
 
 WRITTEN_COLUMNS = _columns(written_results, WrittenResult)
 TASK_COLUMNS = _columns(tasks, TaskRecord)
-FAILURE_COLUMNS = _columns(failures, FailureRecord)
+FAILURE_COLUMNS = _columns(failures_table, FailureRecord)
 RUN_COLUMNS = _columns(runs, RunRecord)
 WRITTEN_FIELDS = [column.name for column in WRITTEN_COLUMNS]
 
@@ -172,22 +173,22 @@ class StateStore:
 
     # -- failures ---------------------------------------------------------------------------
 
-    def record_failures(self, kind: str, failures_by_id: Mapping[str, str], at: datetime) -> None:
+    def record_failures(self, kind: str, failures: Mapping[str, str], at: datetime) -> None:
         """Record refused writes (record id -> message); a repeat counts one more attempt."""
-        if not failures_by_id:
+        if not failures:
             return
         at = as_utc(at)
         rows = [
             {"kind": kind, "record_id": record_id, "message": message, "attempts": 1}
             | {"first_failed_at": at, "last_failed_at": at}
-            for record_id, message in failures_by_id.items()
+            for record_id, message in failures.items()
         ]
-        statement = self._insert(failures)
+        statement = self._insert(failures_table)
         statement = statement.on_conflict_do_update(
             index_elements=["kind", "record_id"],
             set_={
                 "message": statement.excluded.message,
-                "attempts": failures.c.attempts + 1,
+                "attempts": failures_table.c.attempts + 1,
                 "last_failed_at": statement.excluded.last_failed_at,
             },
         )
@@ -198,15 +199,15 @@ class StateStore:
         """Forget the failures of `record_ids`, now written."""
         if not record_ids:
             return
-        statement = failures.delete().where(
-            failures.c.kind == kind, self._among(failures.c.record_id, record_ids)
+        statement = failures_table.delete().where(
+            failures_table.c.kind == kind, self._among(failures_table.c.record_id, record_ids)
         )
         with self._begin() as connection:
             connection.execute(statement)
 
     def pending_failures(self, kind: str) -> dict[str, FailureRecord]:
         """The failures of `kind` awaiting a retry, by record id."""
-        query = select(*FAILURE_COLUMNS).where(failures.c.kind == kind)
+        query = select(*FAILURE_COLUMNS).where(failures_table.c.kind == kind)
         with self._connect() as connection:
             return {row.record_id: FailureRecord(*row) for row in connection.execute(query)}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from adapters.base import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 from connector.model import Activity, CurrentResult, Lead
@@ -30,6 +30,8 @@ class MemoryCrm:
     rejected: set[str] = field(default_factory=set)
     #: lead ids whose task creation the CRM rejects.
     rejected_tasks: set[str] = field(default_factory=set)
+    #: called with every step (a call, and "<call>:done" once a write went through).
+    on_step: Callable[[str], None] | None = None
 
     def add_lead(self, lead: Lead, at: datetime) -> None:
         """Create or edit a lead, as a user in the CRM would."""
@@ -41,6 +43,11 @@ class MemoryCrm:
         self.activities.append(activity)
         self.modified[activity.lead_id] = max(at, self.modified.get(activity.lead_id, at))
 
+    def done(self, name: str) -> None:
+        """A write went through: the CRM holds it even if the caller dies right now."""
+        if self.on_step is not None:
+            self.on_step(f"{name}:done")
+
     def snapshot(self) -> tuple[dict[str, tuple[int, str, str]], list[tuple[str, str]]]:
         """What a sales rep sees: the result fields per lead, and the tasks (lead, key)."""
         fields = {k: (w.score, w.priority, w.reasons) for k, w in sorted(self.fields.items())}
@@ -48,6 +55,8 @@ class MemoryCrm:
 
     def call(self, name: str) -> None:
         """Count a call; die when the test said so."""
+        if self.on_step is not None:
+            self.on_step(name)
         self.calls.append(name)
         budget = self.crash_after.get(name)
         if budget is not None:
@@ -59,9 +68,16 @@ class MemoryCrm:
 class MemoryAdapter:
     """The Adapter protocol over a MemoryCrm."""
 
+    cursor_lag = timedelta(0)
+
     def __init__(self, crm: MemoryCrm, max_write_batch: int = 3) -> None:
         self.crm = crm
         self.max_write_batch = max_write_batch
+
+    @property
+    def api_calls(self) -> int:
+        """Every call the CRM saw."""
+        return len(self.crm.calls)
 
     def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
         """Leads with the result fields the CRM holds for them."""
@@ -103,6 +119,7 @@ class MemoryAdapter:
                 failures.append(RecordFailure(write.lead_id, "FIELD_CUSTOM_VALIDATION_EXCEPTION"))
             else:
                 self.crm.fields[write.lead_id] = write
+        self.crm.done("write_scores")
         return failures
 
     def find_tasks(self, keys: Collection[str]) -> dict[str, str]:
@@ -122,6 +139,7 @@ class MemoryAdapter:
             duplicate_key = f"{task.key}#dup{len(self.crm.tasks)}"
             self.crm.tasks[task.key if task.key not in self.crm.tasks else duplicate_key] = task
             created[task.key] = f"task-{task.key}"
+        self.crm.done("create_tasks")
         return TaskOutcome(created, failures)
 
     def close(self) -> None:

@@ -1,0 +1,143 @@
+"""What a run writes: results that differ from the CRM, and tasks for leads entering a band."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from adapters.base import FollowUpTask, ScoreWrite
+from connector.config import FollowUpSettings
+from connector.followup import build_task, task_key
+from connector.model import CurrentResult, Lead
+from connector.scoring import ScoreResult
+from connector.state import TaskRecord, WrittenResult
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A lead next to its new result."""
+
+    lead: Lead
+    result: ScoreResult
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The writes and tasks of a run, and the results that need no write."""
+
+    writes: list[ScoreWrite]
+    tasks: list[FollowUpTask]
+    unchanged: list[Scored]
+
+
+def reasons_hash(reasons: str) -> str:
+    """A short fingerprint of a reasons text, as the state store keeps it."""
+    return hashlib.sha256(reasons.encode()).hexdigest()[:16]
+
+
+def as_written(result: ScoreResult, at: datetime) -> WrittenResult:
+    """The state row recording that `result` is what the CRM now shows."""
+    return WrittenResult(
+        lead_id=result.lead_id,
+        score=result.total,
+        priority=result.priority,
+        reasons_hash=reasons_hash(result.reasons),
+        ruleset_hash=result.ruleset_hash,
+        next_change_at=result.next_change_at,
+        written_at=at,
+    )
+
+
+def needs_write(item: Scored, written: WrittenResult | None) -> bool:
+    """True unless the CRM (or, when it shows nothing, the state) already holds this result."""
+    result, current = item.result, item.lead.current
+    if current is not None and current.score is not None:
+        return not _shows(current, result)
+    if written is None:
+        return True
+    return (written.score, written.priority, written.reasons_hash) != (
+        result.total,
+        result.priority,
+        reasons_hash(result.reasons),
+    )
+
+
+def _shows(current: CurrentResult, result: ScoreResult) -> bool:
+    return (current.score, current.priority, current.reasons or "") == (
+        result.total,
+        result.priority,
+        result.reasons,
+    )
+
+
+def band_before(item: Scored, written: WrittenResult | None) -> str | None:
+    """The band the lead was in before this run: as last written, else as the CRM shows."""
+    if written is not None:
+        return written.priority
+    current = item.lead.current
+    return current.priority if current is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPolicy:
+    """When a lead gets a follow-up task, and what it looks like."""
+
+    settings: FollowUpSettings
+    follow_up_bands: frozenset[str]
+    zone: tzinfo
+
+    def key_for(
+        self, item: Scored, before: str | None, last: TaskRecord | None, now: datetime
+    ) -> str | None:
+        """The key of the task to create, or None when the lead gets no task now."""
+        if not item.result.follow_up or before in self.follow_up_bands:
+            return None
+        if last is not None and last.status == "reserved":
+            return last.key  # a creation that never finished: retry it under the same key
+        cooldown = timedelta(days=self.settings.cooldown_days)
+        if last is not None and last.reserved_at > now - cooldown:
+            return None
+        return task_key(item.lead.id, now, self.zone)
+
+    def task(self, item: Scored, key: str) -> FollowUpTask:
+        """The task for `item` under `key`."""
+        return build_task(
+            item.lead,
+            item.result,
+            key=key,
+            subject=self.settings.subject,
+            priority=self.settings.priority,
+            due_in_days=self.settings.due_in_days,
+            zone=self.zone,
+        )
+
+
+def plan_run(
+    scored: Sequence[Scored],
+    written: Mapping[str, WrittenResult],
+    last_task: Callable[[str], TaskRecord | None],
+    policy: TaskPolicy,
+    now: datetime,
+) -> Plan:
+    """Diff every result against the CRM and the state; plan tasks for band entries."""
+    writes, tasks, unchanged = [], [], []
+    for item in scored:
+        row = written.get(item.lead.id)
+        if needs_write(item, row):
+            writes.append(_score_write(item.result))
+        else:
+            unchanged.append(item)
+        before = band_before(item, row)
+        if item.result.follow_up and before not in policy.follow_up_bands:
+            key = policy.key_for(item, before, last_task(item.lead.id), now)
+            if key is not None:
+                tasks.append(policy.task(item, key))
+    return Plan(writes, tasks, unchanged)
+
+
+def _score_write(result: ScoreResult) -> ScoreWrite:
+    return ScoreWrite(
+        result.lead_id, result.total, result.priority, result.reasons, result.scored_at
+    )

@@ -1,0 +1,110 @@
+"""`leadscore status`: what the state store knows, for an admin checking on the connector."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from connector.state import StateStore
+from connector.sync import LEADS_CURSOR, SCORE, TASK
+
+_SHOWN = 10
+
+
+def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[str, Any]:
+    """Rule-set hash, cursor, recent runs, pending retries, unfinished tasks, next expiries."""
+    stored_hash = store.ruleset_hash()
+    failures = {kind: store.pending_failures(kind) for kind in (SCORE, TASK)}
+    return {
+        "command": "status",
+        "state": store.url.render_as_string(hide_password=True),
+        "ruleset_hash": ruleset_hash,
+        "stored_ruleset_hash": stored_hash,
+        "full_rescore_pending": stored_hash != ruleset_hash,
+        "cursor": _local(store.cursor(LEADS_CURSOR), zone),
+        "runs": [_run(run, zone) for run in store.recent_runs(_SHOWN)],
+        "pending_retries": {
+            kind: [
+                {"record_id": f.record_id, "attempts": f.attempts, "message": f.message}
+                for f in pending.values()
+            ]
+            for kind, pending in failures.items()
+        },
+        "unfinished_tasks": [
+            {
+                "key": task.key,
+                "lead_id": task.lead_id,
+                "reserved_at": _local(task.reserved_at, zone),
+            }
+            for task in store.reserved_tasks()
+        ],
+        "next_expiries": [
+            {
+                "lead_id": row.lead_id,
+                "score": row.score,
+                "priority": row.priority,
+                "next_change_at": _local(row.next_change_at, zone),
+            }
+            for row in store.next_expiries(_SHOWN)
+        ],
+    }
+
+
+def _local(value: datetime | None, zone: tzinfo) -> str | None:
+    return value.astimezone(zone).isoformat(timespec="seconds") if value is not None else None
+
+
+def _run(run: Any, zone: tzinfo) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "started_at": _local(run.started_at, zone),
+        "finished_at": _local(run.finished_at, zone),
+        "mode": run.mode,
+        "status": run.status,
+        "counts": dict(run.counts),
+        "api_calls": run.api_calls,
+        "errors": run.errors,
+    }
+
+
+def print_status(console: Console, summary: dict[str, Any]) -> None:
+    """The status as a few tables for a terminal."""
+    pending_rescore = " (changed: the next sync rescoring everything)"
+    rules = summary["ruleset_hash"] + (pending_rescore if summary["full_rescore_pending"] else "")
+    console.print(f"state: {summary['state']}", markup=False, highlight=False)
+    console.print(f"rule set: {rules}", markup=False, highlight=False)
+    console.print(f"cursor: {summary['cursor'] or '(no run yet)'}", markup=False, highlight=False)
+    console.print(_runs_table(summary["runs"]))
+    for kind, rows in summary["pending_retries"].items():
+        if rows:
+            console.print(_rows_table(f"Pending retries ({kind})", rows[:_SHOWN]))
+    if summary["unfinished_tasks"]:
+        console.print(_rows_table("Unfinished follow-up tasks", summary["unfinished_tasks"]))
+    if summary["next_expiries"]:
+        console.print(_rows_table("Next score changes", summary["next_expiries"]))
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> Table:
+    table = Table("id", "started", "mode", "status", "written", "failed", "api calls", title="Runs")
+    for run in runs:
+        counts = run["counts"]
+        table.add_row(
+            str(run["id"]),
+            run["started_at"] or "",
+            run["mode"],
+            run["status"],
+            str(counts.get("written", "")),
+            str(counts.get("failed", "")),
+            str(run["api_calls"]),
+        )
+    return table
+
+
+def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
+    table = Table(*rows[0].keys(), title=title)
+    for row in rows:
+        table.add_row(*(str(value) for value in row.values()))
+    return table

@@ -1,0 +1,157 @@
+"""Incremental, idempotent sync on the state store, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from connector.errors import StateError
+from connector.model import Lead
+from connector.state import StateStore
+from tests.fakes.memory import MemoryCrm
+from tests.scoring_support import NOW
+from tests.sync_support import (
+    Clock,
+    activity,
+    add_abc_download,
+    add_evaluating_reader,
+    run,
+    seeded_crm,
+)
+
+
+def test_an_unchanged_rerun_selects_and_writes_nothing(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    first = run(crm, state_store, NOW)
+    assert first.mode == "full"
+    assert first.written == 7
+    calls_before = len(crm.calls)
+    again = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=15)))
+    assert again.mode == "incremental"
+    assert (again.selected, again.written, again.tasks_created) == (0, 0, 0)
+    assert "write_scores" not in crm.calls[calls_before:]
+
+
+def test_time_alone_lowers_a_score_when_its_visit_leaves_the_window(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    run(crm, state_store, NOW)
+    assert crm.fields["L5"].score == 20  # 食品, 部長 10 + booth visit 25 days ago 10
+    later = NOW + timedelta(days=5)
+    report = run(crm, state_store, later)
+    assert report.mode == "incremental"
+    assert crm.fields["L5"].score == 10
+    assert crm.fields["L6"].score == 130  # its visit, 26 days old, left too; still 高
+    # Only the leads whose visit left the window in those five days were read again.
+    assert report.selected == 2
+    assert {write.lead_id for write in report.writes} == {"L5", "L6"}
+
+
+def test_a_lead_edited_in_the_crm_is_rescored(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    clock = Clock(NOW + timedelta(minutes=1))
+    run(crm, state_store, NOW, clock)
+    clock.advance(timedelta(hours=1))
+    crm.add_lead(Lead("L1", {"industry": "自動車", "title": "部長"}, owner="rep"), clock.now)
+    clock.advance(timedelta(minutes=1))
+    report = run(crm, state_store, NOW, clock)
+    assert report.selected == 1
+    assert crm.fields["L1"].score == 40  # 自動車 20 + 部長 10 + visit 10
+
+
+def test_a_lead_hovering_around_the_bar_gets_one_task(state_store: StateStore) -> None:
+    crm = MemoryCrm()
+    crm.add_lead(Lead("H", {"industry": "自動車", "title": "部長"}, owner="rep"), NOW)
+    crm.add_activity(activity(0, "H", "trade_show_visit", NOW - timedelta(days=3)), NOW)
+    add_evaluating_reader(crm, "H")  # 20 + 10 + 10 + 80 = exactly 120: not yet 高
+    clock = Clock(NOW + timedelta(minutes=1))
+    scores = []
+    for hour in range(1, 6):
+        clock.advance(timedelta(hours=1))
+        if hour % 2:
+            add_abc_download(crm, "H", hour, clock.now)  # 140: 高
+        else:
+            crm.activities = [a for a in crm.activities if a.kind != "download"]
+            crm.modified["H"] = clock.now  # back to 120: 中
+        clock.advance(timedelta(minutes=1))
+        run(crm, state_store, clock.now, clock)
+        scores.append(crm.fields["H"].score)
+    assert scores == [140, 120, 140, 120, 140]
+    assert len(crm.tasks) == 1
+
+
+def test_rejected_records_are_reported_and_retried_without_stopping_others(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    crm.rejected = {"L2"}
+    report = run(crm, state_store, NOW)
+    assert [failure.record_id for failure in report.failures] == ["L2"]
+    assert "L2" not in crm.fields
+    assert len(crm.fields) == 6
+    assert set(state_store.pending_failures("score")) == {"L2"}
+    crm.rejected = set()
+    retry = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=5)))
+    assert retry.selected == 1
+    assert "L2" in crm.fields
+    assert state_store.pending_failures("score") == {}
+
+
+def test_a_failed_task_holds_back_the_score_until_the_task_exists(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    crm.rejected_tasks = {"L0"}
+    report = run(crm, state_store, NOW)
+    assert "L0" not in crm.fields  # otherwise the next run would no longer see it entering 高
+    assert any(failure.record_id.startswith("leadscore:L0:") for failure in report.failures)
+    crm.rejected_tasks = set()
+    run(crm, state_store, NOW + timedelta(days=1), Clock(NOW + timedelta(days=1)))
+    assert crm.fields["L0"].priority == "高"
+    assert [task.lead_id for task in crm.tasks.values()].count("L0") == 1
+    [key] = [key for key, task in crm.tasks.items() if task.lead_id == "L0"]
+    assert key.endswith(NOW.date().isoformat())  # the reserved key, reused on retry
+
+
+def test_a_new_rule_set_rescore_everything(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    run(crm, state_store, NOW)
+    state_store.set_ruleset_hash("an older table")
+    report = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=5)))
+    assert report.mode == "full"
+    assert report.selected == 7
+    assert report.written == 0  # same rules in fact: the diff finds nothing to write
+
+
+def test_dry_run_changes_neither_crm_nor_state(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    report = run(crm, state_store, NOW, dry_run=True)
+    assert len(report.writes) == 7
+    assert [task.lead_id for task in report.tasks] == ["L0", "L6"]
+    assert crm.fields == {}
+    assert crm.tasks == {}
+    assert state_store.recent_runs() == []
+    assert state_store.cursor("leads") is None
+
+
+def test_a_second_sync_on_the_same_store_is_refused(
+    state_store: StateStore, state_url: str
+) -> None:
+    other = StateStore.open(state_url)
+    try:
+        with other.run_lock(), pytest.raises(StateError, match="another leadscore sync"):
+            run(seeded_crm(), state_store, NOW)
+    finally:
+        other.close()
+
+
+def test_every_run_is_recorded_with_its_counts(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    run(crm, state_store, NOW)
+    [record] = state_store.recent_runs()
+    assert record.status == "ok"
+    assert record.counts["written"] == 7
+    assert record.counts["tasks_created"] == 2
+    assert record.api_calls == len(crm.calls)
