@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,6 +77,10 @@ _KEY_PREFIXES: Mapping[str, SalesforceObject] = {"00Q": "Lead", "003": "Contact"
 class SalesforceAdapter:
     """Reads Leads/Contacts and their activities from one org and writes results back."""
 
+    #: SystemModstamp is stamped by the org's clock when a save starts, and the cursor comes
+    #: from this machine's: the margin covers clock skew and saves committing late.
+    cursor_lag = timedelta(minutes=5)
+
     def __init__(
         self,
         *,
@@ -85,6 +89,7 @@ class SalesforceAdapter:
         client: httpx.Client,
         on_problem: ProblemSink,
         timezone: tzinfo | str,
+        meter: CallMeter | None = None,
         owns_client: bool = False,
     ) -> None:
         missing = [name for name in settings.objects if name not in mapping.objects]
@@ -100,9 +105,15 @@ class SalesforceAdapter:
         self.max_write_batch = BULK_BATCH if settings.bulk_threshold else COLLECTION_LIMIT
         self._client = client
         self._owns_client = owns_client
+        self._meter = meter
         self._on_problem = on_problem
         self._object_of: dict[str, SalesforceObject] = {}
         self._bulk = BulkWriter(self.connection, poll_seconds=settings.bulk_poll_seconds)
+
+    @property
+    def api_calls(self) -> int:
+        """Calls sent through the client's meter (retries included), else calls made here."""
+        return self._meter.calls if self._meter is not None else self.connection.calls
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -293,6 +304,7 @@ def build_salesforce_adapter(
     meter: CallMeter | None = None,
 ) -> SalesforceAdapter:
     """A Salesforce adapter on its own metered, rate-limited client."""
+    meter = meter or CallMeter()
     client = make_client(
         base_url=settings.instance_url or f"https://{settings.domain}.salesforce.com",
         limiter=RateLimiter(settings.rate_limit, 1.0),
@@ -308,5 +320,6 @@ def build_salesforce_adapter(
         client=client,
         on_problem=on_problem,
         timezone=timezone,
+        meter=meter,
         owns_client=True,
     )

@@ -89,6 +89,7 @@ class SalesforceConnection:
         self.budget = budget
         self._session = session
         self._sf: Salesforce | None = None
+        self.calls = 0  # API calls attempted through `call` (retries inside it not counted)
 
     @classmethod
     def over(
@@ -116,6 +117,7 @@ class SalesforceConnection:
     def call(self, action: Callable[[], T]) -> T:
         """Run one API call: budget checked, session renewed once if allowed, errors translated."""
         self.budget.guard()
+        self.calls += 1
         try:
             try:
                 result = action()

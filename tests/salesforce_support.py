@@ -139,6 +139,7 @@ def make_adapter(
 ) -> SalesforceAdapter:
     """An adapter on the fake org, its client as the builder makes it but never sleeping."""
     sink = problems.append if problems is not None else (lambda problem: None)
+    meter = meter or CallMeter()
     return SalesforceAdapter(
         settings=settings or session_settings(),
         mapping=mapping or org_mapping(),
@@ -150,4 +151,5 @@ def make_adapter(
         ),
         on_problem=sink,
         timezone=ZONE,
+        meter=meter,
     )

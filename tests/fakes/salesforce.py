@@ -177,9 +177,9 @@ class FakeOrg:
             for record in table.values()
             if matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
         ]
-        self.query_sizes.append(len(rows))
-        if query.fields == ["COUNT()"]:
+        if query.fields == ["COUNT()"]:  # one call whatever the count: not a page of data
             return httpx.Response(200, json={"totalSize": len(rows), "done": True, "records": []})
+        self.query_sizes.append(len(rows))
         if query.order_by:
             rows.sort(key=lambda row: str(self._resolve(row, query.order_by or "")))
         return self._page(rows[: query.limit] if query.limit else rows)
