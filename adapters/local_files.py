@@ -19,7 +19,7 @@ from adapters.base import (
 )
 from adapters.local_outputs import ScoresFile, TasksFile
 from adapters.mapping_files import load_mapping
-from adapters.tabular import open_table, require_columns
+from adapters.tabular import Table, open_table, require_columns
 from connector.model import CANONICAL_KINDS, Activity, Lead
 from connector.timestamps import parse_timestamp
 
@@ -136,7 +136,10 @@ class LocalFilesAdapter:
         return self._leads
 
     def _load_leads(self) -> dict[str, Lead]:
-        table = open_table(self._leads_path)
+        with open_table(self._leads_path) as table:
+            return self._leads_from(table)
+
+    def _leads_from(self, table: Table) -> dict[str, Lead]:
         header = self._renamed(table.header, self._mapping.leads.columns)
         require_columns(self._leads_path, header, LEAD_COLUMNS)
         leads: dict[str, Lead] = {}
@@ -161,7 +164,10 @@ class LocalFilesAdapter:
 
     def _all_activities(self) -> Iterator[Activity]:
         leads = self._all_leads()
-        table = open_table(self._activities_path)
+        with open_table(self._activities_path) as table:
+            yield from self._activities_from(table, leads)
+
+    def _activities_from(self, table: Table, leads: dict[str, Lead]) -> Iterator[Activity]:
         header = self._renamed(table.header, self._mapping.activities.columns)
         require_columns(self._activities_path, header, ACTIVITY_COLUMNS)
         reader = _ActivityRows(self._mapping, self._zone, set(leads))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -12,6 +13,8 @@ from pathlib import Path
 from connector.errors import InputError
 
 _ENCODINGS = ("utf-8-sig", "cp932")
+#: (line number as Excel shows it, the row's cells by header name)
+Rows = Iterator[tuple[int, dict[str, str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,15 +23,20 @@ class Table:
 
     path: Path
     header: tuple[str, ...]
-    rows: Iterator[tuple[int, dict[str, str]]]
+    rows: Rows
 
 
-def open_table(path: Path) -> Table:
-    """Open a .csv or .xlsx file: its header now, its rows as they are iterated."""
+@contextmanager
+def open_table(path: Path) -> Iterator[Table]:
+    """A .csv or .xlsx file: its header at once, its rows as they are iterated; closed after."""
     if not path.is_file():
         raise InputError(f"{path}: file not found")
-    header, rows = _read_xlsx(path) if path.suffix.lower() == ".xlsx" else _read_csv(path)
-    return Table(path, header, rows)
+    with ExitStack() as stack:
+        if path.suffix.lower() == ".xlsx":
+            header, rows = _read_xlsx(path, stack)
+        else:
+            header, rows = _read_csv(path, stack)
+        yield Table(path, header, rows)
 
 
 def require_columns(path: Path, header: Mapping[str, str], columns: Sequence[str]) -> None:
@@ -41,52 +49,62 @@ def require_columns(path: Path, header: Mapping[str, str], columns: Sequence[str
         )
 
 
-def _read_csv(path: Path) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
-    text = _decode(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read_csv(path: Path, stack: ExitStack) -> tuple[tuple[str, ...], Rows]:
+    handle = stack.enter_context(path.open(encoding=_encoding_of(path), newline=""))
+    reader = csv.reader(handle)
     header = tuple(cell.strip() for cell in next(reader, []))
     return header, _csv_rows(reader, header)
 
 
-def _csv_rows(
-    reader: Iterator[list[str]], header: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    for line, cells in enumerate(reader, start=2):
+def _csv_rows(reader: Iterator[list[str]], header: tuple[str, ...]) -> Rows:
+    for cells in reader:
         if any(cell.strip() for cell in cells):
+            line = reader.line_num  # type: ignore[attr-defined]  # the line Excel shows
             yield line, dict(zip(header, (cell.strip() for cell in cells), strict=False))
 
 
-def _decode(path: Path) -> str:
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
+def _encoding_of(path: Path) -> str:
+    """UTF-8 (BOM or not) or cp932, checked over the whole file without holding it in memory."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if b"\x00" in head:
         # cp932 would "decode" UTF-16 into garbage; say what the file is instead.
         raise InputError(
             f"{path}: neither UTF-8 nor Shift_JIS (it looks like UTF-16, Excel's "
             "'Unicode text'); save it as 'CSV UTF-8'"
         )
     for encoding in _ENCODINGS:
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        if _decodes_as(path, encoding):
+            return encoding
     raise InputError(f"{path}: neither UTF-8 nor Shift_JIS (cp932); save it as CSV UTF-8")
 
 
-def _read_xlsx(path: Path) -> tuple[tuple[str, ...], Iterator[tuple[int, dict[str, str]]]]:
+def _decodes_as(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _read_xlsx(path: Path, stack: ExitStack) -> tuple[tuple[str, ...], Rows]:
     from openpyxl import load_workbook  # imported here: only .xlsx users pay for it
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many unrelated types for a bad file
         raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
+    stack.callback(workbook.close)
     rows = workbook.active.iter_rows(values_only=True)
     header = tuple(_cell_text(cell) for cell in next(rows, ()))
     return header, _xlsx_rows(rows, header)
 
 
-def _xlsx_rows(
-    rows: Iterator[tuple[object, ...]], header: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
+def _xlsx_rows(rows: Iterator[tuple[object, ...]], header: tuple[str, ...]) -> Rows:
     for line, cells in enumerate(rows, start=2):
         texts = [_cell_text(cell) for cell in cells]
         if any(texts):

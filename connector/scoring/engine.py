@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
@@ -28,27 +29,44 @@ class _Fit:
         return Contribution(self.rule.id, self.rule.label, self.rule.points, "fit", None, (value,))
 
 
-@dataclass(frozen=True, slots=True)
 class _Engagement:
-    rule: EngagementRule
-    matcher: int
-    window: timedelta
+    """One engagement rule, with what its hot path needs pulled out of the model."""
+
+    __slots__ = (
+        "at_least",
+        "cap",
+        "matcher",
+        "per_occurrence",
+        "points_each",
+        "rule",
+        "sum_of",
+        "window",
+    )
+
+    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta) -> None:
+        self.rule = rule
+        self.matcher = matcher
+        self.window = window
+        self.sum_of = rule.sum
+        self.at_least = rule.at_least
+        self.points_each = rule.points
+        self.per_occurrence = rule.per_occurrence
+        self.cap = rule.max_points or 0
 
     def weight(self, activity: Activity) -> int:
         """The summed property of one activity, in thousandths (0 for counting rules)."""
-        name = self.rule.sum
+        name = self.sum_of
         return 0 if name is None else _thousandths(activity.properties.get(name))
 
     def points(self, count: int, weight: int) -> int:
         """The rule's points for this many matching activities and this summed weight."""
-        rule = self.rule
-        measure = weight / 1000 if rule.sum is not None else count
-        if count == 0 or measure < rule.at_least:
+        measure = count if self.sum_of is None else weight / 1000
+        if count == 0 or measure < self.at_least:
             return 0
-        if not rule.per_occurrence:
-            return rule.points
-        magnitude = min(abs(rule.points) * count, rule.max_points or 0)
-        return magnitude if rule.points > 0 else -magnitude
+        if not self.per_occurrence:
+            return self.points_each
+        magnitude = min(abs(self.points_each) * count, self.cap)
+        return magnitude if self.points_each > 0 else -magnitude
 
     def evaluate(
         self, activities: Sequence[Activity], inside: list[Activity], future: bool, now: datetime
@@ -58,10 +76,10 @@ class _Engagement:
         `inside` holds the matching activities in the rule's window, oldest first; `future`
         says whether any matching activity is dated after `now`.
         """
-        weights = [self.weight(a) for a in inside] if self.rule.sum is not None else None
-        weight = sum(weights) if weights is not None else 0
+        weights = None if self.sum_of is None else [self.weight(a) for a in inside]
+        weight = 0 if weights is None else sum(weights)
         points = self.points(len(inside), weight)
-        if future or (weights is not None and any(w < 0 for w in weights)):
+        if future or (weights is not None and min(weights, default=0) < 0):
             occurrences = [(a.occurred_at, self.weight(a)) for a in activities]
             change_at = next_points_change(occurrences, now, self.window, self.points)
         elif points == 0:
@@ -126,8 +144,11 @@ class Scorer:
         now: datetime,
         next_change: datetime | None,
     ) -> ScoreResult:
-        fit = sum(c.points for c in contributions if c.dimension == "fit")
-        total = sum(c.points for c in contributions)
+        fit = total = 0
+        for contribution in contributions:
+            total += contribution.points
+            if contribution.dimension == "fit":
+                fit += contribution.points
         band = band_for(self.rules.bands, total)
         rules = self.rules
         return ScoreResult(
@@ -173,12 +194,12 @@ def _split_by_window(
             future = True
         elif at > start:
             inside.append(activity)
-    inside.sort(key=_occurred_at)
+    if len(inside) > 1:
+        inside.sort(key=_OCCURRED_AT)
     return inside, future
 
 
-def _occurred_at(activity: Activity) -> datetime:
-    return activity.occurred_at
+_OCCURRED_AT = attrgetter("occurred_at")
 
 
 def _first_exit_change(
