@@ -379,3 +379,25 @@ def test_call_logs_carry_no_password_or_token(
     assert "POST /services/Soap/u/59.0 -> 200" in caplog.text
     assert "GET /services/data/v59.0/query/?q=SELECT" in caplog.text
     assert not any(secret in caplog.text for secret in ("sectok", "token-", "pwsectok"))
+
+
+def test_contacts_are_scored_with_their_account(org: FakeOrg) -> None:
+    account = org.add("Account", Name="山田精機", Industry="自動車", NumberOfEmployees=120)
+    contact = org.add("Contact", LastName="山田", AccountId=account, Department="生産技術部")
+    fair = org.add("Campaign", Name="Expo", Type="Trade Show")
+    org.add(
+        "CampaignMember",
+        CampaignId=fair,
+        ContactId=contact,
+        HasResponded=True,
+        FirstRespondedDate="2026-11-18",
+    )
+    adapter = make_adapter(session_settings(objects=["Contact"]))
+    (lead,) = adapter.read_leads()
+    assert lead.attributes["company"] == "山田精機"
+    assert lead.attributes["employees"] == "120"
+    assert lead.attributes["department"] == "生産技術部"
+    (visit,) = adapter.read_activities([contact], NOW - timedelta(days=30))
+    assert (visit.lead_id, visit.kind) == (contact, "trade_show_visit")
+    assert adapter.write_scores([write(contact)]) == []
+    assert org.get(contact)["LeadScore__c"] == 130
