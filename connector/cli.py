@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -24,6 +25,7 @@ from connector.errors import (
     LeadscoreError,
     StateError,
 )
+from connector.logs import configure_logging, redact, secret_values
 from connector.render import explain_table, problems_text, run_line, run_tables
 from connector.scoring import Scorer, ScoreResult
 from connector.status import print_status, status_summary
@@ -55,6 +57,24 @@ AsOfOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 F = TypeVar("F", bound=Callable[..., None])
+log = logging.getLogger("leadscore.cli")
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log more (every CRM call, for one).")
+    ] = False,
+) -> None:
+    """Objective, explained lead scores and follow-up tasks, written into your CRM."""
+    configure_logging(verbose=verbose)
+
+
+def _settings(config: Path) -> Settings:
+    """Load the config and make sure none of its secrets can reach a log line."""
+    settings = load_settings(config)
+    redact(secret_values(settings))
+    return settings
 
 
 def _exits_by_error(command: F) -> F:
@@ -109,7 +129,7 @@ def sync(
     ] = False,
 ) -> None:
     """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
-    settings = load_settings(config)
+    settings = _settings(config)
     now = parse_as_of(as_of, settings.zone)
     request = RunRequest(now, dry_run=dry_run, full=full, wait_for_lock=wait)
     problems: list[InputProblem] = []
@@ -138,15 +158,30 @@ def _print_run(report: RunReport, as_json: bool, top: int | None) -> None:
     if as_json:
         print(json.dumps(run_summary(report), ensure_ascii=False))
         return
-    err = _stderr()
-    for line in problems_text(report.problems):
-        err.print(line, markup=False, highlight=False)
+    _log_run(report)
+    if sys.stderr.isatty():
+        err = _stderr()
+        for line in problems_text(report.problems):
+            err.print(line, markup=False, highlight=False)
     if top is None and _interactive():
         run_tables(_stdout(), report, top=10)
     elif top:
         # Asked for explicitly (as `make demo` does): print the tables even into a pipe.
         run_tables(Console(width=160, soft_wrap=True), report, top=top)
     print(run_line(report))
+
+
+def _log_run(report: RunReport) -> None:
+    for problem in report.problems:
+        log.warning(
+            "skipped: %s", problem, extra={"source": problem.source, "location": problem.location}
+        )
+    for failure in report.failures:
+        log.warning("not written: %s: %s", failure.record_id, failure.message)
+    log.info(
+        "sync finished",
+        extra={"mode": report.mode, "counts": report.counts(), "api_calls": report.api_calls},
+    )
 
 
 @app.command()
@@ -158,7 +193,7 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """Show every rule that gave a lead points, and when its score next changes."""
-    settings = load_settings(config)
+    settings = _settings(config)
     adapter = build_adapter(settings, lambda problem: None)
     try:
         result = _explain(settings, adapter, lead_id, as_of)
@@ -189,7 +224,7 @@ def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | No
 @_exits_by_error
 def status(config: ConfigOption, as_json: JsonOption = False) -> None:
     """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
-    settings = load_settings(config)
+    settings = _settings(config)
     with open_state(settings, dry_run=True) as store:
         summary = status_summary(store, Scorer(settings.scoring).ruleset_hash, settings.zone)
     if as_json:
