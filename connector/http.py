@@ -213,13 +213,17 @@ class RetryingTransport(httpx.BaseTransport):
     def _record(self, request: httpx.Request, status: int, started: float, error: str) -> None:
         if self._meter is not None:
             self._meter.record(status)
-        elapsed_ms = (time.monotonic() - started) * 1000
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        target = _loggable_target(request.url)
+        outcome = error or status
+        fields = {"method": request.method, "target": target, "status": outcome}
         log.info(
-            "%s %s -> %s in %.0f ms",
+            "%s %s -> %s in %d ms",
             request.method,
-            _loggable_target(request.url),
-            error or status,
+            target,
+            outcome,
             elapsed_ms,
+            extra={**fields, "duration_ms": elapsed_ms},
         )
 
     def _wait(self, state: RetryCallState) -> float:
