@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 SalesforceObject = Literal["Lead", "Contact"]
 _LEADS: tuple[SalesforceObject, ...] = ("Lead",)
 
-_CREDENTIALS_HELP = (
+SALESFORCE_CREDENTIALS_HELP = (
     "Salesforce needs one way to log in, from the environment: "
     "LEADSCORE_SALESFORCE__INSTANCE_URL + LEADSCORE_SALESFORCE__ACCESS_TOKEN (a session), "
     "or salesforce.username + LEADSCORE_SALESFORCE__PASSWORD "
@@ -54,7 +54,7 @@ class SalesforceSettings(BaseModel):
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> Self:
         if not self.has_session() and self.renewal_flow() is None:
-            raise ValueError(_CREDENTIALS_HELP)
+            raise ValueError(SALESFORCE_CREDENTIALS_HELP)
         return self
 
     def has_session(self) -> bool:

@@ -15,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from adapters.base import Adapter, InputProblem
+from adapters.base import Adapter, CheckItem, InputProblem
+from connector.admin import check, setup
 from connector.build import build_adapter, open_state
 from connector.config import Settings, load_settings
 from connector.errors import (
@@ -26,7 +27,7 @@ from connector.errors import (
     StateError,
 )
 from connector.logs import configure_logging, redact, secret_values
-from connector.render import explain_table, problems_text, run_line, run_tables
+from connector.render import explain_table, items_table, problems_text, run_line, run_tables
 from connector.scoring import Scorer, ScoreResult
 from connector.status import print_status, status_summary
 from connector.summary import explanation, run_summary
@@ -41,6 +42,8 @@ EXIT_CODES: dict[type[LeadscoreError], int] = {
     CrmError: 3,
 }
 EXIT_OK, EXIT_RECORDS_FAILED, EXIT_INTERNAL = 0, 1, 70
+#: `check` or `setup` found something to fix.
+EXIT_CHECK_FAILED = 1
 
 app = typer.Typer(
     add_completion=False,
@@ -231,6 +234,49 @@ def status(config: ConfigOption, as_json: JsonOption = False) -> None:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print_status(Console(soft_wrap=True), summary)
+
+
+@app.command("check")
+@_exits_by_error
+def check_command(config: ConfigOption, as_json: JsonOption = False) -> None:
+    """Check that the CRM is ready: login, mapped fields, task creation, API budget."""
+    settings = _settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    try:
+        items = check(adapter)
+    finally:
+        adapter.close()
+    _print_items("check", items, as_json)
+
+
+@app.command("setup")
+@_exits_by_error
+def setup_command(
+    config: ConfigOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = (
+        False
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Create the result fields (and the access to them) that the mapping needs."""
+    settings = _settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    try:
+        items = setup(adapter, dry_run=dry_run)
+    finally:
+        adapter.close()
+    _print_items("setup", items, as_json)
+
+
+def _print_items(command: str, items: list[CheckItem], as_json: bool) -> None:
+    failed = [item for item in items if not item.ok]
+    if as_json:
+        rows = [{"subject": i.subject, "ok": i.ok, "detail": i.detail} for i in items]
+        print(json.dumps({"command": command, "ok": not failed, "items": rows}, ensure_ascii=False))
+    else:
+        _stdout().print(items_table(command, items))
+    if failed:
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
