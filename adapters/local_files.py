@@ -79,8 +79,9 @@ class LocalFilesAdapter:
         zone: tzinfo,
         on_problem: ProblemSink,
     ) -> None:
-        self._leads_path = leads_path
-        self._activities_path = activities_path
+        self.leads_path = self._leads_path = leads_path
+        self.activities_path = self._activities_path = activities_path
+        self.output_dir = output_dir
         self._mapping = mapping
         self._zone = zone
         self._report = on_problem
@@ -129,6 +130,23 @@ class LocalFilesAdapter:
 
     def close(self) -> None:
         """Nothing is held open between calls."""
+
+    def lead_header(self) -> list[str]:
+        """The leads file's columns, after renames; InputError when unusable."""
+        return self._checked_header(self._leads_path, self._mapping.leads.columns, LEAD_COLUMNS)
+
+    def activity_header(self) -> list[str]:
+        """The activities file's columns, after renames; InputError when unusable."""
+        renames = self._mapping.activities.columns
+        return self._checked_header(self._activities_path, renames, ACTIVITY_COLUMNS)
+
+    def _checked_header(
+        self, path: Path, renames: dict[str, str], required: Sequence[str]
+    ) -> list[str]:
+        with open_table(path) as table:
+            header = self._renamed(table.header, renames)
+        require_columns(path, header, required)
+        return list(header.values())
 
     def _all_leads(self) -> dict[str, Lead]:
         if self._leads is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.base import Adapter, ProblemSink
 from adapters.local_files import LocalFilesAdapter, load_csv_mapping
+from adapters.salesforce import SalesforceAdapter, build_salesforce_adapter
 from connector.config import Settings
 from connector.errors import ConfigError
 from connector.state import StateStore, default_state_url
@@ -13,11 +14,14 @@ def build_adapter(settings: Settings, on_problem: ProblemSink) -> Adapter:
     """The adapter for `settings.crm.adapter`, ready to read and write."""
     adapter = settings.crm.adapter
     if adapter == "csv":
-        return _local_files(settings, on_problem)
+        return build_local_files(settings, on_problem)
+    if adapter == "salesforce":
+        return build_salesforce(settings, on_problem)
     raise ConfigError(f"crm.adapter = {adapter!r} is not available in this build yet")
 
 
-def _local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapter:
+def build_local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapter:
+    """The local-files adapter over `[csv]`."""
     files = settings.csv
     if files is None:  # the settings validator makes this unreachable; keeps mypy honest
         raise ConfigError("crm.adapter = 'csv' needs a [csv] section")
@@ -28,6 +32,15 @@ def _local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapt
         mapping=load_csv_mapping(settings.crm.mapping),
         zone=settings.zone,
         on_problem=on_problem,
+    )
+
+
+def build_salesforce(settings: Settings, on_problem: ProblemSink) -> SalesforceAdapter:
+    """The Salesforce adapter over `[salesforce]` and its mapping, on its own metered client."""
+    if settings.salesforce is None or settings.crm.mapping is None:
+        raise ConfigError("crm.adapter = 'salesforce' needs [salesforce] and crm.mapping")
+    return build_salesforce_adapter(
+        settings.salesforce, settings.crm.mapping, on_problem=on_problem, timezone=settings.zone
     )
 
 

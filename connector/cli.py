@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -14,7 +15,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from adapters.base import Adapter, InputProblem
+from adapters.base import Adapter, CheckItem, InputProblem
+from connector.admin import check, setup
 from connector.build import build_adapter, open_state
 from connector.config import Settings, load_settings
 from connector.errors import (
@@ -24,7 +26,8 @@ from connector.errors import (
     LeadscoreError,
     StateError,
 )
-from connector.render import explain_table, problems_text, run_line, run_tables
+from connector.logs import configure_logging, redact, secret_values
+from connector.render import explain_table, items_table, problems_text, run_line, run_tables
 from connector.scoring import Scorer, ScoreResult
 from connector.status import print_status, status_summary
 from connector.summary import explanation, run_summary
@@ -39,6 +42,8 @@ EXIT_CODES: dict[type[LeadscoreError], int] = {
     CrmError: 3,
 }
 EXIT_OK, EXIT_RECORDS_FAILED, EXIT_INTERNAL = 0, 1, 70
+#: `check` or `setup` found something to fix.
+EXIT_CHECK_FAILED = 1
 
 app = typer.Typer(
     add_completion=False,
@@ -55,6 +60,24 @@ AsOfOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 
 F = TypeVar("F", bound=Callable[..., None])
+log = logging.getLogger("leadscore.cli")
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log more (every CRM call, for one).")
+    ] = False,
+) -> None:
+    """Objective, explained lead scores and follow-up tasks, written into your CRM."""
+    configure_logging(verbose=verbose)
+
+
+def _settings(config: Path) -> Settings:
+    """Load the config and make sure none of its secrets can reach a log line."""
+    settings = load_settings(config)
+    redact(secret_values(settings))
+    return settings
 
 
 def _exits_by_error(command: F) -> F:
@@ -109,7 +132,7 @@ def sync(
     ] = False,
 ) -> None:
     """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
-    settings = load_settings(config)
+    settings = _settings(config)
     now = parse_as_of(as_of, settings.zone)
     request = RunRequest(now, dry_run=dry_run, full=full, wait_for_lock=wait)
     problems: list[InputProblem] = []
@@ -138,15 +161,30 @@ def _print_run(report: RunReport, as_json: bool, top: int | None) -> None:
     if as_json:
         print(json.dumps(run_summary(report), ensure_ascii=False))
         return
-    err = _stderr()
-    for line in problems_text(report.problems):
-        err.print(line, markup=False, highlight=False)
+    _log_run(report)
+    if sys.stderr.isatty():
+        err = _stderr()
+        for line in problems_text(report.problems):
+            err.print(line, markup=False, highlight=False)
     if top is None and _interactive():
         run_tables(_stdout(), report, top=10)
     elif top:
         # Asked for explicitly (as `make demo` does): print the tables even into a pipe.
         run_tables(Console(width=160, soft_wrap=True), report, top=top)
     print(run_line(report))
+
+
+def _log_run(report: RunReport) -> None:
+    for problem in report.problems:
+        log.warning(
+            "skipped: %s", problem, extra={"source": problem.source, "location": problem.location}
+        )
+    for failure in report.failures:
+        log.warning("not written: %s: %s", failure.record_id, failure.message)
+    log.info(
+        "sync finished",
+        extra={"mode": report.mode, "counts": report.counts(), "api_calls": report.api_calls},
+    )
 
 
 @app.command()
@@ -158,7 +196,7 @@ def explain(
     as_json: JsonOption = False,
 ) -> None:
     """Show every rule that gave a lead points, and when its score next changes."""
-    settings = load_settings(config)
+    settings = _settings(config)
     adapter = build_adapter(settings, lambda problem: None)
     try:
         result = _explain(settings, adapter, lead_id, as_of)
@@ -189,13 +227,56 @@ def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | No
 @_exits_by_error
 def status(config: ConfigOption, as_json: JsonOption = False) -> None:
     """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
-    settings = load_settings(config)
+    settings = _settings(config)
     with open_state(settings, dry_run=True) as store:
         summary = status_summary(store, Scorer(settings.scoring).ruleset_hash, settings.zone)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print_status(Console(soft_wrap=True), summary)
+
+
+@app.command("check")
+@_exits_by_error
+def check_command(config: ConfigOption, as_json: JsonOption = False) -> None:
+    """Check that the CRM is ready: login, mapped fields, task creation, API budget."""
+    settings = _settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    try:
+        items = check(adapter)
+    finally:
+        adapter.close()
+    _print_items("check", items, as_json)
+
+
+@app.command("setup")
+@_exits_by_error
+def setup_command(
+    config: ConfigOption,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be created.")] = (
+        False
+    ),
+    as_json: JsonOption = False,
+) -> None:
+    """Create the result fields (and the access to them) that the mapping needs."""
+    settings = _settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    try:
+        items = setup(adapter, dry_run=dry_run)
+    finally:
+        adapter.close()
+    _print_items("setup", items, as_json)
+
+
+def _print_items(command: str, items: list[CheckItem], as_json: bool) -> None:
+    failed = [item for item in items if not item.ok]
+    if as_json:
+        rows = [{"subject": i.subject, "ok": i.ok, "detail": i.detail} for i in items]
+        print(json.dumps({"command": command, "ok": not failed, "items": rows}, ensure_ascii=False))
+    else:
+        _stdout().print(items_table(command, items))
+    if failed:
+        raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

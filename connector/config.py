@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.salesforce_settings import SALESFORCE_CREDENTIALS_HELP, SalesforceSettings
 from connector.config_errors import describe_validation_error, secret_keys_in
 from connector.errors import ConfigError
 from connector.followup import check_template
@@ -81,6 +82,7 @@ class Settings(BaseSettings):
     scoring: RuleSet
     follow_up: FollowUpSettings = FollowUpSettings()
     state: StateSettings = StateSettings()
+    salesforce: SalesforceSettings | None = None
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -96,8 +98,15 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _adapter_has_its_section(self) -> Self:
-        if self.crm.adapter == "csv" and self.csv is None:
+        adapter = self.crm.adapter
+        if adapter == "csv" and self.csv is None:
             raise ValueError("crm.adapter = 'csv' needs a [csv] section with leads and activities")
+        if adapter == "salesforce" and self.salesforce is None:
+            raise ValueError(f"crm.adapter = 'salesforce': {SALESFORCE_CREDENTIALS_HELP}")
+        if adapter != "csv" and self.crm.mapping is None:
+            raise ValueError(
+                f"crm.adapter = {adapter!r} needs crm.mapping = 'mappings/{adapter}.toml'"
+            )
         return self
 
     @property

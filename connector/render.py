@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-from adapters.base import InputProblem
+from adapters.base import CheckItem, InputProblem
 from connector.scoring import ScoreResult
 from connector.sync import RunReport, Scored
 
@@ -86,4 +86,13 @@ def _changes_table(changes: Sequence[tuple[Scored, str | None]]) -> Table:
         )
     if len(changes) > _SHOWN_PROBLEMS:
         table.caption = f"... and {len(changes) - _SHOWN_PROBLEMS} more"
+    return table
+
+
+def items_table(title: str, items: Sequence[CheckItem]) -> Table:
+    """`check` / `setup` rows: what, whether it is fine, and the detail or the fix."""
+    table = Table("", "what", "detail", title=title)
+    for item in items:
+        mark = "[green]ok[/]" if item.ok else "[bold red]FIX[/]"
+        table.add_row(mark, item.subject, item.detail)
     return table

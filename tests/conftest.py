@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from connector.state import StateStore
+from tests.cli_support import copy_example
 
 POSTGRES_URL_VARIABLE = "LEADSCORE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "LEADSCORE_REQUIRE_POSTGRES"
@@ -103,3 +104,9 @@ def raw_state_engine(state_url: str) -> Iterator[Engine]:
     engine = create_engine(make_url(state_url))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A copy of the example project (config, mappings, sample data) in a temporary folder."""
+    return copy_example(tmp_path)

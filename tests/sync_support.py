@@ -30,7 +30,8 @@ class Clock:
 
 def settings() -> Settings:
     """The example rules, no files: the CRM is in memory."""
-    return Settings(crm={"adapter": "hubspot"}, scoring=example_rules())
+    unused = {"leads": "unused.csv", "activities": "unused.csv"}  # the CRM is a MemoryCrm
+    return Settings(csv=unused, scoring=example_rules())
 
 
 def activity(number: int, lead_id: str, kind: str, at: datetime, **properties: object) -> Activity:

@@ -7,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from tests.cli_support import AS_OF, copy_example
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
+from tests.cli_support import AS_OF
 
 
 def _sync(config: Path) -> int:

@@ -7,12 +7,7 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from tests.cli_support import AS_OF, copy_example, run_json
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
+from tests.cli_support import AS_OF, run_json
 
 
 def test_status_shows_runs_rule_set_and_next_changes(

@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 
 from connector.cli import main
-from tests.cli_support import AS_OF, copy_example, read_csv, run_json
-
-
-@pytest.fixture
-def config(tmp_path: Path) -> Path:
-    return copy_example(tmp_path)
+from tests.cli_support import AS_OF, read_csv, run_json
 
 
 def test_sync_writes_a_score_for_every_lead_and_tasks_for_high_ones(

@@ -9,11 +9,48 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.model import Activity
-from connector.scoring import Scorer
+from connector.scoring import RuleSet, Scorer
 from tests.scoring_support import NOW, example_scorer, lead
 
 SCORER = example_scorer()
 LEAD = lead("P", "自動車", "部長")
+#: Rules the article's table lacks: a shorter window, points per occurrence with a cap, a sum
+#: with a fractional threshold, and negative points.
+MIXED = Scorer(
+    RuleSet.model_validate(
+        {
+            "bands": [{"label": "高", "above": 50, "follow_up": True}, {"label": "低"}],
+            "engagement": [
+                {
+                    "id": "week",
+                    "label": "w",
+                    "points": 7,
+                    "activity": "page_view",
+                    "per_occurrence": True,
+                    "max_points": 20,
+                    "window_days": 7,
+                },
+                {
+                    "id": "dwell",
+                    "label": "d",
+                    "points": 15,
+                    "activity": "page_view",
+                    "sum": "duration_seconds",
+                    "at_least": 250.5,
+                    "window_days": 10,
+                },
+                {
+                    "id": "no",
+                    "label": "n",
+                    "points": -25,
+                    "activity": "form_submit",
+                    "where": {"answer": {"equals": "情報収集中"}},
+                },
+                {"id": "twice", "label": "t", "points": 5, "activity": "download", "at_least": 2},
+            ],
+        }
+    )
+)
 
 _pages = st.sampled_from(["/products/abc", "/products/abc/spec", "/products/xyz", "/company"])
 _kinds = st.sampled_from(["trade_show_visit", "page_view", "download", "form_submit"])
@@ -69,18 +106,22 @@ def test_adding_an_activity_never_lowers_the_score(acts: list[Activity], extra: 
 
 
 @settings(max_examples=150)
-@given(activities(), st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=5))
+@given(
+    st.sampled_from([SCORER, MIXED]),
+    activities(),
+    st.lists(st.floats(min_value=0, max_value=1), min_size=1, max_size=5),
+)
 def test_next_change_at_is_exactly_when_the_score_next_changes(
-    acts: list[Activity], fractions: list[float]
+    scorer: Scorer, acts: list[Activity], fractions: list[float]
 ) -> None:
-    result = SCORER.score(LEAD, acts, NOW)
-    now_contributions = _contributions(SCORER, acts, 0)
+    result = scorer.score(LEAD, acts, NOW)
+    now_contributions = _contributions(scorer, acts, 0)
     horizon = 60 * 24 * 60  # every activity has left or entered the window 60 days on
     change = result.next_change_at
     until = horizon if change is None else (change - NOW) / timedelta(minutes=1)
     for fraction in fractions:
         # Any instant strictly before the announced change scores the same as now.
-        assert _contributions(SCORER, acts, until * fraction * 0.999999) == now_contributions
+        assert _contributions(scorer, acts, until * fraction * 0.999999) == now_contributions
     if change is not None:
         assert change > NOW
-        assert _contributions(SCORER, acts, until) != now_contributions
+        assert _contributions(scorer, acts, until) != now_contributions

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
-from connector.scoring.matching import Matcher, Memoised, build_matchers, match_all
+from connector.scoring.matching import Matched, Matcher, Memoised, build_matchers, match_all
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
 from connector.scoring.rules import Band, EngagementRule, FitRule, RuleSet
 from connector.scoring.text import parse_number
@@ -28,54 +30,85 @@ class _Fit:
         return Contribution(self.rule.id, self.rule.label, self.rule.points, "fit", None, (value,))
 
 
-@dataclass(frozen=True, slots=True)
 class _Engagement:
-    rule: EngagementRule
-    matcher: int
-    window: timedelta
+    """One engagement rule, with what its hot path needs pulled out of the model."""
+
+    __slots__ = (
+        "at_least",
+        "cap",
+        "matcher",
+        "per_occurrence",
+        "points_each",
+        "rule",
+        "sum_of",
+        "window",
+    )
+
+    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta) -> None:
+        self.rule = rule
+        self.matcher = matcher
+        self.window = window
+        self.sum_of = rule.sum
+        self.at_least = rule.at_least
+        self.points_each = rule.points
+        self.per_occurrence = rule.per_occurrence
+        self.cap = rule.max_points or 0
 
     def weight(self, activity: Activity) -> int:
         """The summed property of one activity, in thousandths (0 for counting rules)."""
-        name = self.rule.sum
+        name = self.sum_of
         return 0 if name is None else _thousandths(activity.properties.get(name))
 
     def points(self, count: int, weight: int) -> int:
         """The rule's points for this many matching activities and this summed weight."""
-        rule = self.rule
-        measure = weight / 1000 if rule.sum is not None else count
-        if count == 0 or measure < rule.at_least:
+        measure = count if self.sum_of is None else weight / 1000
+        if count == 0 or measure < self.at_least:
             return 0
-        if not rule.per_occurrence:
-            return rule.points
-        magnitude = min(abs(rule.points) * count, rule.max_points or 0)
-        return magnitude if rule.points > 0 else -magnitude
+        if not self.per_occurrence:
+            return self.points_each
+        magnitude = min(abs(self.points_each) * count, self.cap)
+        return magnitude if self.points_each > 0 else -magnitude
 
     def evaluate(
-        self, activities: Sequence[Activity], inside: list[Activity], future: bool, now: datetime
+        self, found: Matched, now: datetime, longest: timedelta
     ) -> tuple[Contribution | None, datetime | None]:
-        """The rule's contribution at `now`, and when its points next change.
-
-        `inside` holds the matching activities in the rule's window, oldest first; `future`
-        says whether any matching activity is dated after `now`.
-        """
-        weights = [self.weight(a) for a in inside] if self.rule.sum is not None else None
-        weight = sum(weights) if weights is not None else 0
+        """The rule's contribution at `now`, and when its points next change."""
+        inside = found.inside
+        if self.window < longest:
+            start = now - self.window
+            inside = [activity for activity in inside if activity.occurred_at > start]
+        weights = None if self.sum_of is None else [self.weight(a) for a in inside]
+        weight = 0 if weights is None else sum(weights)
         points = self.points(len(inside), weight)
-        if future or (weights is not None and any(w < 0 for w in weights)):
-            occurrences = [(a.occurred_at, self.weight(a)) for a in activities]
-            change_at = next_points_change(occurrences, now, self.window, self.points)
-        elif points == 0:
-            # Nothing is dated in the future and no weight is negative, so the measures only
-            # shrink as activities leave: a rule that gives nothing now never will.
-            change_at = None
-        else:
-            change_at = _first_exit_change(inside, weights, self.window, points, self.points)
+        change_at = self._next_change(inside, found.later, weights, points, now)
         if points == 0:
             return None, change_at
         rule = self.rule
         measure = weight / 1000 if weights is not None else float(len(inside))
-        evidence = tuple(a.id for a in inside)
+        evidence = tuple(map(_ID, inside))
         return Contribution(rule.id, rule.label, points, "engagement", measure, evidence), change_at
+
+    def _next_change(
+        self,
+        inside: list[Activity],
+        later: list[Activity],
+        weights: list[int] | None,
+        points: int,
+        now: datetime,
+    ) -> datetime | None:
+        if later or (weights is not None and min(weights, default=0) < 0):
+            occurrences = [(a.occurred_at, self.weight(a)) for a in [*inside, *later]]
+            return next_points_change(occurrences, now, self.window, self.points)
+        if points == 0:
+            # Nothing is dated in the future and no weight is negative, so the measures only
+            # shrink as activities leave: a rule that gives nothing now never will.
+            return None
+        if self.sum_of is None and not self.per_occurrence:
+            # A count rule stops when fewer than `at_least` remain: when the oldest
+            # len - at_least + 1 activities have left (`inside` is oldest first).
+            needed = math.ceil(self.at_least)
+            return inside[len(inside) - needed].occurred_at + self.window
+        return _first_exit_change(inside, weights, self.window, points, self.points)
 
 
 class Scorer:
@@ -98,21 +131,14 @@ class Scorer:
     def score(self, lead: Lead, activities: Iterable[Activity], now: datetime) -> ScoreResult:
         """The lead's score as of `now` (timezone-aware) from its activities."""
         contributions = [c for fit in self._fit if (c := fit.contribution(lead)) is not None]
-        gone_before = now - self._longest_window
-        matched = match_all(activities, self._by_kind, self._matcher_count, gone_before)
+        longest = self._longest_window
+        matched = match_all(activities, self._by_kind, self._matcher_count, now - longest, now)
         next_change: datetime | None = None
-        # Rules that share a matcher and a window (count and dwell on the same pages) share
-        # one pass over the window.
-        splits: dict[tuple[int, timedelta], tuple[list[Activity], bool]] = {}
         for engagement in self._engagement:
             found = matched[engagement.matcher]
-            if not found:
+            if found is None:
                 continue
-            key = (engagement.matcher, engagement.window)
-            split = splits.get(key)
-            if split is None:
-                split = splits[key] = _split_by_window(found, now - engagement.window, now)
-            contribution, change_at = engagement.evaluate(found, *split, now)
+            contribution, change_at = engagement.evaluate(found, now, longest)
             if contribution is not None:
                 contributions.append(contribution)
             if change_at is not None and (next_change is None or change_at < next_change):
@@ -126,8 +152,11 @@ class Scorer:
         now: datetime,
         next_change: datetime | None,
     ) -> ScoreResult:
-        fit = sum(c.points for c in contributions if c.dimension == "fit")
-        total = sum(c.points for c in contributions)
+        fit = total = 0
+        for contribution in contributions:
+            total += contribution.points
+            if contribution.dimension == "fit":
+                fit += contribution.points
         band = band_for(self.rules.bands, total)
         rules = self.rules
         return ScoreResult(
@@ -161,24 +190,7 @@ def _index_by_kind(matchers: Sequence[Matcher]) -> dict[str, list[Matcher]]:
     return dict(by_kind)
 
 
-def _split_by_window(
-    activities: Sequence[Activity], start: datetime, now: datetime
-) -> tuple[list[Activity], bool]:
-    """The activities inside (start, now], oldest first, and whether any is after `now`."""
-    inside: list[Activity] = []
-    future = False
-    for activity in activities:
-        at = activity.occurred_at
-        if at > now:
-            future = True
-        elif at > start:
-            inside.append(activity)
-    inside.sort(key=_occurred_at)
-    return inside, future
-
-
-def _occurred_at(activity: Activity) -> datetime:
-    return activity.occurred_at
+_ID = attrgetter("id")
 
 
 def _first_exit_change(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from connector.model import Activity, PropertyValue
 from connector.scoring.conditions import Predicate, compile_condition
@@ -73,29 +74,43 @@ def build_matchers(rules: Sequence[EngagementRule]) -> tuple[list[Matcher], list
     return matchers, rule_matcher
 
 
+@dataclass(slots=True)
+class Matched:
+    """One matcher's activities of one lead: those in the window (oldest first), and later ones."""
+
+    inside: list[Activity]
+    later: list[Activity]
+
+
+_OCCURRED_AT = attrgetter("occurred_at")
+
+
 def match_all(
     activities: Iterable[Activity],
     by_kind: dict[str, list[Matcher]],
     count: int,
-    gone_before: datetime,
-) -> list[list[Activity] | None]:
-    """Per matcher, the activities it matches (None when none do).
+    start: datetime,
+    now: datetime,
+) -> list[Matched | None]:
+    """Per matcher, its activities inside (start, now] and after `now` (None when none match).
 
-    Activities at or before `gone_before` have left every rule's window for good and are
-    skipped before any filter runs.
+    This is the one pass every activity goes through: activities at or before `start` have left
+    every rule's window for good and are dropped before any filter runs.
     """
-    matched: list[list[Activity] | None] = [None] * count
-    no_matchers: tuple[Matcher, ...] = ()
+    matched: list[Matched | None] = [None] * count
     matchers_of = by_kind.get
     for activity in activities:
-        if activity.occurred_at <= gone_before:
+        at = activity.occurred_at
+        if at <= start:
             continue
-        for matcher in matchers_of(activity.kind, no_matchers):
+        for matcher in matchers_of(activity.kind, ()):
             if matcher.filters and not matcher.matches(activity):
                 continue
             found = matched[matcher.index]
             if found is None:
-                matched[matcher.index] = [activity]
-            else:
-                found.append(activity)
+                found = matched[matcher.index] = Matched([], [])
+            (found.inside if at <= now else found.later).append(activity)
+    for found in matched:
+        if found is not None and len(found.inside) > 1:
+            found.inside.sort(key=_OCCURRED_AT)
     return matched

@@ -1,0 +1,88 @@
+"""Logging: readable lines on a terminal, one JSON object per line in a container; no secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, SecretStr
+
+ROOT_LOGGER = "leadscore"
+_STANDARD_FIELDS = frozenset(vars(logging.makeLogRecord({})))
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per record, with any `extra=` fields as keys, for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a JSON line."""
+        entry = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD_FIELDS})
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class Redactor(logging.Filter):
+    """Replaces every known secret value in a record's message and fields with ***."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact in place; never drops a record."""
+        if self.secrets:
+            record.msg, record.args = self._clean(record.getMessage()), ()
+            for key, value in list(vars(record).items()):
+                if key not in _STANDARD_FIELDS and isinstance(value, str):
+                    setattr(record, key, self._clean(value))
+        return True
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+_REDACTOR = Redactor()
+
+
+def configure_logging(*, verbose: bool = False) -> None:
+    """Readable warnings on a terminal (-v: info too); JSON lines at info level otherwise."""
+    logger = logging.getLogger(ROOT_LOGGER)
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    if sys.stderr.isatty():
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    else:
+        handler.setFormatter(JsonLines())
+        logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handler.addFilter(_REDACTOR)
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def redact(values: Iterable[str]) -> None:
+    """Never let these values (tokens, passwords) reach a log line."""
+    _REDACTOR.secrets.update(value for value in values if len(value) >= 4)
+
+
+def secret_values(model: BaseModel) -> list[str]:
+    """The plain values of every SecretStr in a settings tree."""
+    found: list[str] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+        elif isinstance(value, BaseModel):
+            found += secret_values(value)
+    return found

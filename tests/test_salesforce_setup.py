@@ -1,0 +1,123 @@
+"""`leadscore check` and `leadscore setup` against the fake org."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from adapters.base import CheckItem
+from adapters.salesforce import SalesforceAdapter, check_salesforce, setup_salesforce
+from adapters.salesforce_mapping import load_salesforce_mapping
+from tests.fakes.salesforce import FakeOrg
+from tests.fakes.salesforce_schema import RESULT_FIELDS
+from tests.salesforce_support import MAPPING_PATH, make_adapter, session_settings
+
+USER = "sync@example.com"
+
+
+@pytest.fixture
+def org() -> Iterator[FakeOrg]:
+    org = FakeOrg()
+    org.add("User", Username=USER)
+    with org.mock():
+        yield org
+
+
+def shipped_adapter() -> SalesforceAdapter:
+    mapping = load_salesforce_mapping(MAPPING_PATH)
+    return make_adapter(session_settings(username=USER), mapping=mapping)
+
+
+def problems(items: list[CheckItem]) -> dict[str, str]:
+    return {item.subject: item.detail for item in items if not item.ok}
+
+
+def strip_custom_fields(org: FakeOrg) -> None:
+    for field in RESULT_FIELDS:
+        del org.schema["Lead"][field]
+    del org.schema["Task"]["LeadScoreTaskKey__c"]
+
+
+def test_check_passes_on_a_ready_org_and_shows_the_budget(org: FakeOrg) -> None:
+    org.api_used = 1000
+    items = check_salesforce(shipped_adapter())
+    assert problems(items) == {}
+    budget = next(item for item in items if item.subject == "API budget")
+    assert "998,999 of 1,000,000 daily calls left" in budget.detail
+    assert {"Lead.LeadScore__c", "Task.LeadScoreTaskKey__c", "CampaignMember.Campaign.Type"} <= {
+        item.subject for item in items
+    }
+
+
+def test_check_names_missing_fields_and_wrong_types(org: FakeOrg) -> None:
+    del org.schema["Lead"]["LeadScoreReasons__c"]
+    org.schema["Lead"]["LeadScore__c"] = {"type": "string"}
+    del org.schema["WebVisit__c"]["Seconds__c"]
+    found = problems(check_salesforce(shipped_adapter()))
+    assert "leadscore setup" in found["Lead.LeadScoreReasons__c"]
+    assert "type string" in found["Lead.LeadScore__c"]
+    assert "fix the mapping" in found["WebVisit__c.Seconds__c"]
+
+
+def test_check_names_task_picklist_values_the_org_lacks(org: FakeOrg) -> None:
+    org.schema["Task"]["Status"]["picklistValues"] = [{"value": "未着手", "active": True}]
+    found = problems(check_salesforce(shipped_adapter()))
+    assert found == {"Task.Status values": "['Not Started'] not in the org's picklist"}
+
+
+def test_check_flags_a_low_budget(org: FakeOrg) -> None:
+    org.api_max, org.api_used = 1000, 900
+    assert "API budget" in problems(check_salesforce(shipped_adapter()))
+
+
+def test_check_reports_a_failed_login(org: FakeOrg) -> None:
+    org.expire_sessions()
+    (item,) = check_salesforce(shipped_adapter())
+    assert (item.subject, item.ok) == ("login", False)
+
+
+def test_setup_dry_run_changes_nothing(org: FakeOrg) -> None:
+    strip_custom_fields(org)
+    items = setup_salesforce(shipped_adapter(), dry_run=True)
+    assert problems(items) == {}
+    assert any(item.detail == "would create Number(6)" for item in items)
+    assert list(org.all("CustomField")) == []
+    assert list(org.all("PermissionSet")) == []
+
+
+def test_setup_creates_fields_with_access_then_check_passes_and_a_rerun_is_a_no_op(
+    org: FakeOrg,
+) -> None:
+    strip_custom_fields(org)
+    adapter = shipped_adapter()
+    assert problems(setup_salesforce(adapter, dry_run=False)) == {}
+    assert problems(check_salesforce(shipped_adapter())) == {}
+    created = {r["DeveloperName"] for r in org.all("CustomField")}
+    assert created == {
+        "LeadScore",
+        "LeadPriority",
+        "LeadScoreReasons",
+        "LeadScoredAt",
+        "LeadScoreTaskKey",
+    }
+    (assignment,) = org.all("PermissionSetAssignment")
+    before = sum(len(table) for table in org.records.values())
+    again = setup_salesforce(shipped_adapter(), dry_run=False)
+    assert problems(again) == {}
+    assert sum(len(table) for table in org.records.values()) == before
+    assert assignment["AssigneeId"] == next(org.all("User"))["Id"]
+
+
+def test_a_field_created_without_access_stays_invisible(org: FakeOrg) -> None:
+    del org.schema["Lead"]["LeadScore__c"]
+    # created through the Tooling API as an admin might, with no field-level security
+    adapter = shipped_adapter()
+    adapter.connection.rest(
+        "tooling/sobjects/CustomField/",
+        method="POST",
+        json={"FullName": "Lead.LeadScore__c", "Metadata": {"type": "Number", "label": "S"}},
+    )
+    assert "Lead.LeadScore__c" in problems(check_salesforce(shipped_adapter()))
+    setup_salesforce(shipped_adapter(), dry_run=False)
+    assert problems(check_salesforce(shipped_adapter())) == {}
