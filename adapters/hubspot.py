@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterator, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as clock_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -41,6 +42,7 @@ from adapters.hubspot_objects import (
 )
 from adapters.hubspot_setup import check_hubspot, setup_hubspot
 from connector.errors import ConfigError, FatalCrmError
+from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
 from connector.model import Activity, CurrentResult, Lead
 
 __all__ = [
@@ -74,6 +76,7 @@ class HubSpotAdapter:
         timezone: tzinfo,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
+        meter: CallMeter | None = None,
     ) -> None:
         if settings.access_token is None:
             raise ConfigError("LEADSCORE_HUBSPOT__ACCESS_TOKEN is not set (a private app token).")
@@ -91,6 +94,8 @@ class HubSpotAdapter:
             on_problem=on_problem,
         )  # fmt: skip
         self._task_association: Json | None = None
+        self._meter = meter
+        self._client = client
 
     @property
     def cursor_lag(self) -> timedelta:
@@ -99,8 +104,8 @@ class HubSpotAdapter:
 
     @property
     def api_calls(self) -> int:
-        """HubSpot requests this adapter sent, its own 429 retries included."""
-        return self.calls.sent
+        """HubSpot calls so far, retries included (the transport's meter when there is one)."""
+        return self._meter.calls if self._meter is not None else self.calls.sent
 
     # --- reading --------------------------------------------------------------------------
 
@@ -176,7 +181,7 @@ class HubSpotAdapter:
     def _update(self, inputs: list[Json]) -> list[RecordFailure]:
         """One batch update; a rejected batch is split to isolate the records at fault."""
         try:
-            body = self.calls.sdk_call(self.calls.sdk.batch.update, "contacts", {"inputs": inputs})
+            body = self.calls.sdk_read(self.calls.sdk.batch.update, "contacts", {"inputs": inputs})
         except HubSpotRequestError as error:
             if "PROPERTY_DOESNT_EXIST" in str(error.body):
                 raise FatalCrmError(f"{error}. Run `leadscore setup` first.") from error
@@ -255,7 +260,8 @@ class HubSpotAdapter:
         return self._task_association
 
     def close(self) -> None:
-        """Nothing to flush: the client belongs to whoever built it."""
+        """Close the HTTP client (nothing is buffered)."""
+        self._client.close()
 
 
 def build_hubspot_adapter(
@@ -263,14 +269,28 @@ def build_hubspot_adapter(
     mapping_path: Path,
     *,
     on_problem: ProblemSink,
-    timezone: tzinfo,
-    client: httpx.Client,
+    timezone: tzinfo | str,
+    client: httpx.Client | None = None,
+    meter: CallMeter | None = None,
 ) -> HubSpotAdapter:
-    """The adapter for `[crm] adapter = "hubspot"`, with its mapping file loaded."""
+    """The adapter for `[crm] adapter = "hubspot"`, with its mapping file loaded.
+
+    Without a `client`, it gets its own on the shared transport: the app's 10-second budget,
+    metered, with 5xx retried only for idempotent methods (the adapter retries its
+    read-only POSTs itself) and 429s left to the adapter, which tells DAILY from the rest.
+    """
     mapping = load_hubspot_mapping(mapping_path)
+    meter = meter or CallMeter()
+    if client is None:
+        client = make_client(
+            base_url=settings.base_url, limiter=RateLimiter(settings.rate_limit_per_10s, 10.0),
+            meter=meter, timeout=settings.timeout_seconds, retry_statuses=(500, 502, 503, 504),
+            retry_methods=IDEMPOTENT_METHODS,
+        )  # fmt: skip
+    zone = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
     return HubSpotAdapter(
         settings=settings, mapping=mapping, client=client, on_problem=on_problem,
-        timezone=timezone,
+        timezone=zone, meter=meter,
     )  # fmt: skip
 
 

@@ -9,9 +9,7 @@ retries, the app's rate limiter, the call meter) and respx in tests see every ca
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any
@@ -25,6 +23,7 @@ from hubspot.crm.properties.exceptions import ApiException as _PropertiesError
 from hubspot.events.exceptions import ApiException as _EventsError
 
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from connector.http import RateLimiter
 
 Json = dict[str, Any]
 Sleep = Callable[[float], None]
@@ -51,6 +50,7 @@ SDK_ERRORS: tuple[type[Exception], ...] = (
     _EventsError,
     RawHttpError,
 )
+_FAILURES: tuple[type[Exception], ...] = (*SDK_ERRORS, httpx.HTTPError)
 
 
 class HubSpotRequestError(FatalCrmError):
@@ -60,43 +60,6 @@ class HubSpotRequestError(FatalCrmError):
         super().__init__(message)
         self.status = status
         self.body = body
-
-
-class RateLimiter:
-    """At most `max_calls` per `per_seconds`, blocking in `acquire()`.
-
-    Local stand-in for `connector.http.RateLimiter` (same signature): swap it once merged.
-    """
-
-    def __init__(
-        self,
-        max_calls: int,
-        per_seconds: float,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = time.sleep,
-    ) -> None:
-        self._max_calls = max_calls
-        self._per_seconds = per_seconds
-        self._clock = clock
-        self._sleep = sleep
-        self._stamps: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        """Wait until one more call fits into the window, then count it."""
-        with self._lock:
-            while len(self._stamps) >= self._max_calls:
-                wait = self._stamps[0] + self._per_seconds - self._clock()
-                if wait > 0:
-                    self._sleep(wait)
-                self._drop_expired()
-            self._stamps.append(self._clock())
-
-    def _drop_expired(self) -> None:
-        horizon = self._clock() - self._per_seconds
-        while self._stamps and self._stamps[0] <= horizon:
-            self._stamps.popleft()
 
 
 class _ShimResponse:
@@ -224,6 +187,15 @@ def translate(error: BaseException) -> Exception:
     return HubSpotRequestError(status, body, f"HubSpot refused the request ({status}): {message}")
 
 
+def _worth_retrying(error: BaseException, server_errors: bool) -> bool:
+    """A 429 of any policy but DAILY; with `server_errors`, also 5xx and transport errors."""
+    if is_backoff_429(error):
+        return True
+    if not server_errors:
+        return False
+    return isinstance(error, httpx.TransportError) or int(getattr(error, "status", 0)) >= 500
+
+
 def is_backoff_429(error: BaseException) -> bool:
     """A 429 that waiting fixes (every policy but DAILY)."""
     status = getattr(error, "status", None)
@@ -258,8 +230,17 @@ class HubSpotCalls:
         self._sleep = sleep
 
     def sdk_call(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
-        """Call an SDK operation and return its JSON body."""
+        """Call an SDK operation and return its JSON body (only 429s are retried here)."""
         return self._with_retries(lambda: operation(*args, _preload_content=False, **kwargs))
+
+    def sdk_read(self, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Json:
+        """Like `sdk_call`, for a POST that reads or overwrites: server errors retried too.
+
+        The shared transport repeats only idempotent methods after a 5xx, and HubSpot reads
+        with POST; creating records is never repeated (a 5xx may follow a create).
+        """
+        send = lambda: operation(*args, _preload_content=False, **kwargs)  # noqa: E731
+        return self._with_retries(send, server_errors=True)
 
     def search(self, object_type: str, request: Json) -> Json:
         """One CRM search call, inside the search endpoints' own rate."""
@@ -268,7 +249,7 @@ class HubSpotCalls:
             self._search_limiter.acquire()
             return self.sdk.search.do_search(object_type, request, _preload_content=False)
 
-        return self._with_retries(send)
+        return self._with_retries(send, server_errors=True)
 
     def raw(self, method: str, path: str, **kwargs: Any) -> Json:
         """A call the SDK does not cover, on the same client and with the same handling."""
@@ -284,17 +265,16 @@ class HubSpotCalls:
             raise RawHttpError(response)
         return response
 
-    def _with_retries(self, send: Callable[[], Any]) -> Json:
-        """Send; back off and resend on ten-secondly 429s; translate every failure."""
+    def _with_retries(self, send: Callable[[], Any], *, server_errors: bool = False) -> Json:
+        """Send; back off and resend on ten-secondly 429s (and, if asked, 5xx and lost
+        connections); a DAILY 429 and every other failure are translated at once."""
         for attempt in range(self._retries + 1):
             try:
                 return _json(_data(send()))
-            except SDK_ERRORS as error:
-                if not is_backoff_429(error) or attempt == self._retries:
+            except _FAILURES as error:
+                if attempt == self._retries or not _worth_retrying(error, server_errors):
                     raise translate(error) from error
                 self._sleep(retry_delay(error, attempt))
-            except httpx.HTTPError as error:
-                raise translate(error) from error
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -23,6 +23,8 @@ class HubSpotSettings(_Strict):
     rate_limit_per_10s: int = Field(default=100, ge=1)
     #: The CRM search endpoints' own limit, per account.
     search_rate_per_s: int = Field(default=5, ge=1)
+    #: Seconds to wait for HubSpot's answer to one request.
+    timeout_seconds: float = Field(default=30.0, gt=0)
     #: Read page views from the events API (needs an Enterprise hub).
     events_api: bool = False
     #: How far the next run's cursor starts behind the clock: HubSpot's search index shows

@@ -106,7 +106,7 @@ def batch_read(
             request["propertiesWithHistory"] = list(history)
         if id_property:
             request["idProperty"] = id_property
-        yield from calls.sdk_call(calls.sdk.batch.read, object_type, request).get("results", [])
+        yield from calls.sdk_read(calls.sdk.batch.read, object_type, request).get("results", [])
 
 
 def associated_ids(
@@ -116,7 +116,7 @@ def associated_ids(
     found: dict[str, set[str]] = {}
     for chunk in chunks(sorted(set(ids)), ASSOCIATION_BATCH_LIMIT):
         request = {"inputs": [{"id": record_id} for record_id in chunk]}
-        body = calls.sdk_call(calls.sdk.associations.get_page, from_type, to_type, request)
+        body = calls.sdk_read(calls.sdk.associations.get_page, from_type, to_type, request)
         for result in body.get("results", []):
             targets = {str(item["toObjectId"]) for item in result.get("to", [])}
             found.setdefault(str(result["from"]["id"]), set()).update(targets)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
+from adapters.hubspot import HubSpotSettings, build_hubspot_adapter
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
@@ -242,3 +245,21 @@ def test_api_calls_count_every_request_and_the_cursor_lags_the_search_index(
     list(adapter.read_leads())
     assert adapter.api_calls == len(portal.calls) == 4  # three pages and one retry
     assert adapter.cursor_lag == timedelta(minutes=2)
+
+
+def test_the_built_adapter_leaves_429s_to_the_adapter_and_meters_every_call(
+    portal: FakePortal, tmp_path: Path
+) -> None:
+    add_contacts(portal, 10)
+    mapping = tmp_path / "hubspot.toml"
+    mapping.write_text('[attributes]\nemail = "email"\n', encoding="utf-8")
+    settings = HubSpotSettings(access_token=SecretStr("test-token"))
+    adapter = build_hubspot_adapter(
+        settings, mapping, on_problem=lambda problem: None, timezone="Asia/Tokyo"
+    )
+    portal.throttle = ["DAILY"]
+    with pytest.raises(BudgetExhausted):
+        list(adapter.read_leads())
+    assert adapter.api_calls == len(portal.calls) == 1  # a DAILY 429 is not retried at all
+    assert len(list(adapter.read_leads())) == 10
+    adapter.close()

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from adapters.base import FollowUpTask, ScoreWrite
-from connector.errors import BudgetExhausted, FatalCrmError
+from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from tests.fakes.hubspot import FakePortal
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
 
@@ -146,3 +146,18 @@ def test_writing_before_setup_stops_and_says_to_run_setup(
     with pytest.raises(FatalCrmError, match="leadscore setup"):
         adapter_on_fake(recorder).write_scores([score(i) for i in ids])
     assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 1
+
+
+def test_a_server_error_on_a_write_is_retried_but_never_on_a_task_creation(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    adapter = adapter_on_fake(recorder)
+    portal.outages = [502]
+    assert adapter.write_scores([score(contact)]) == []
+    assert portal.objects["contacts"][contact]["leadscore_score"] == "150"
+    adapter.create_tasks([task("ls:warm-up", contact)])  # looks the association type up
+    portal.outages = [503]
+    with pytest.raises(RetriableCrmError):
+        adapter.create_tasks([task("ls:1", contact)])
+    assert calls_to(portal, "/crm/v3/objects/tasks/batch/create") == 2  # no blind retry

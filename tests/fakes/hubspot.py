@@ -73,6 +73,8 @@ class FakePortal:
     strict_properties: bool = False
     #: Scripted 429s: policy names, consumed one per request.
     throttle: list[str] = field(default_factory=list)
+    #: Scripted server errors: statuses, consumed one per request (after `throttle`).
+    outages: list[int] = field(default_factory=list)
     #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
     retry_after: str | None = None
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -143,6 +145,8 @@ class FakePortal:
                 return httpx.Response(401, json={"status": "error", "message": "bad token"})
             if self.throttle:
                 return _throttled(self.throttle.pop(0), self.retry_after)
+            if self.outages:
+                return _error(self.outages.pop(0), "internal error")
             started = time.perf_counter()
             try:
                 response: httpx.Response = handler(request, **params)
