@@ -5,10 +5,15 @@
 A synthetic portal of `--contacts` contacts (fit attributes, trade-show badge imports, seminar
 meetings, survey and download forms, page views) is served by the fake portal through respx.
 Every request passes an app limiter of `--per-10s` requests per 10 s (real time) and a meter.
-The lead's sync pipeline runs twice with `config.example.toml`'s rules: a full rescore, then an
-unchanged rerun. Printed next to it: the minimum calls the endpoints' page and batch sizes
-allow for the same data, and what a per-record script (one call per contact and source, one
-PATCH per contact) would need, computed, not run (it would take hours at this rate).
+The sync pipeline (on an in-memory state store) runs with `config.example.toml`'s rules: a
+full rescore; a rerun, incremental, which re-reads every contact the full run wrote (the
+write-back touches `lastmodifieddate`); a second rerun; and a rerun --full. Printed next to
+them: the minimum calls the endpoints' page and batch sizes allow for the same data (full
+runs), calls / app rate, the sequential floor (searches at 5/s, the rest at the app rate),
+and what a per-record script (one call per contact and source, one PATCH per contact) would
+need, computed, not run (it would take hours at this rate). "wall-fake" is the wall time
+less the fake portal's own CPU time (HubSpot's servers do that work in real life).
+Takes about ten minutes for 25,000 contacts.
 """
 
 from __future__ import annotations

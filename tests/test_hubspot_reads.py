@@ -263,3 +263,23 @@ def test_the_built_adapter_leaves_429s_to_the_adapter_and_meters_every_call(
     assert adapter.api_calls == len(portal.calls) == 1  # a DAILY 429 is not retried at all
     assert len(list(adapter.read_leads())) == 10
     adapter.close()
+
+
+def test_on_the_shared_transport_a_ten_secondly_429_and_a_5xx_on_a_get_are_both_survived(
+    portal: FakePortal, tmp_path: Path
+) -> None:
+    portal.add("contacts", {"email": "a@example.jp"}, record_id="5")
+    event = {"id": "e1", "eventType": "e_visited_page", "objectType": "CONTACT", "objectId": "5"}
+    portal.events.append(event | {"occurredAt": iso(NOW), "properties": {"hs_url": "/p"}})
+    mapping = tmp_path / "hubspot.toml"
+    mapping.write_text(
+        '[attributes]\nemail = "email"\n[[activities]]\nsource = "page_views"\n', encoding="utf-8"
+    )
+    settings = HubSpotSettings(access_token=SecretStr("test-token"), events_api=True)
+    adapter = build_hubspot_adapter(
+        settings, mapping, on_problem=lambda problem: None, timezone="Asia/Tokyo"
+    )
+    portal.throttle, portal.retry_after = ["TEN_SECONDLY_ROLLING"], "0"
+    portal.outages = [502]  # after the 429: the events GET, retried by the transport
+    assert [a.lead_id for a in adapter.read_activities(["5"], NOW - timedelta(days=1))] == ["5"]
+    assert adapter.api_calls == 3
