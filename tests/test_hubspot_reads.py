@@ -283,3 +283,26 @@ def test_on_the_shared_transport_a_ten_secondly_429_and_a_5xx_on_a_get_are_both_
     portal.outages = [502]  # after the 429: the events GET, retried by the transport
     assert [a.lead_id for a in adapter.read_activities(["5"], NOW - timedelta(days=1))] == ["5"]
     assert adapter.api_calls == 3
+
+
+def test_contacts_found_changed_are_not_read_a_second_time(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 250)
+    adapter = adapter_on_fake(recorder, events_api=False)
+    changed = adapter.changed_lead_ids(NOW)
+    leads = {lead.id: lead for lead in adapter.read_leads(changed)}
+    assert set(leads) == set(ids)
+    assert leads[ids[0]].attribute("email") == "c0@example.jp"
+    assert not [path for _, path in portal.calls if path.endswith("/batch/read")]
+    list(adapter.read_leads(ids[:5]))  # the rows were used once: now a real read
+    assert [path for _, path in portal.calls].count("/crm/v3/objects/contacts/batch/read") == 1
+
+
+def test_rows_found_changed_long_ago_are_read_again(portal: FakePortal, recorder: Recorder) -> None:
+    ids = add_contacts(portal, 3)
+    adapter = adapter_on_fake(recorder, events_api=False)
+    adapter.changed_lead_ids(NOW)
+    recorder.sleep(600)
+    assert len(list(adapter.read_leads(ids))) == 3
+    assert [path for _, path in portal.calls].count("/crm/v3/objects/contacts/batch/read") == 1
