@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from adapters.base import Adapter, ProblemSink
+from adapters.hubspot import HubSpotAdapter, build_hubspot_adapter
 from adapters.local_files import LocalFilesAdapter, load_csv_mapping
 from adapters.salesforce import SalesforceAdapter, build_salesforce_adapter
 from connector.config import Settings
@@ -17,7 +18,7 @@ def build_adapter(settings: Settings, on_problem: ProblemSink) -> Adapter:
         return build_local_files(settings, on_problem)
     if adapter == "salesforce":
         return build_salesforce(settings, on_problem)
-    raise ConfigError(f"crm.adapter = {adapter!r} is not available in this build yet")
+    return build_hubspot(settings, on_problem)
 
 
 def build_local_files(settings: Settings, on_problem: ProblemSink) -> LocalFilesAdapter:
@@ -41,6 +42,17 @@ def build_salesforce(settings: Settings, on_problem: ProblemSink) -> SalesforceA
         raise ConfigError("crm.adapter = 'salesforce' needs [salesforce] and crm.mapping")
     return build_salesforce_adapter(
         settings.salesforce, settings.crm.mapping, on_problem=on_problem, timezone=settings.zone
+    )
+
+
+def build_hubspot(settings: Settings, on_problem: ProblemSink) -> HubSpotAdapter:
+    """The HubSpot adapter over `[hubspot]` and its mapping, on its own metered client."""
+    if settings.hubspot is None or settings.crm.mapping is None:
+        raise ConfigError(
+            "crm.adapter = 'hubspot' needs LEADSCORE_HUBSPOT__ACCESS_TOKEN and crm.mapping"
+        )
+    return build_hubspot_adapter(
+        settings.hubspot, settings.crm.mapping, on_problem=on_problem, timezone=settings.zone
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapters.hubspot_config import HubSpotSettings
 from adapters.salesforce_settings import SALESFORCE_CREDENTIALS_HELP, SalesforceSettings
 from connector.config_errors import describe_validation_error, secret_keys_in
 from connector.errors import ConfigError
@@ -83,6 +84,7 @@ class Settings(BaseSettings):
     follow_up: FollowUpSettings = FollowUpSettings()
     state: StateSettings = StateSettings()
     salesforce: SalesforceSettings | None = None
+    hubspot: HubSpotSettings | None = None
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -103,6 +105,11 @@ class Settings(BaseSettings):
             raise ValueError("crm.adapter = 'csv' needs a [csv] section with leads and activities")
         if adapter == "salesforce" and self.salesforce is None:
             raise ValueError(f"crm.adapter = 'salesforce': {SALESFORCE_CREDENTIALS_HELP}")
+        if adapter == "hubspot" and (self.hubspot is None or self.hubspot.access_token is None):
+            raise ValueError(
+                "crm.adapter = 'hubspot' needs a private app's access token in the environment: "
+                "set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
+            )
         if adapter != "csv" and self.crm.mapping is None:
             raise ValueError(
                 f"crm.adapter = {adapter!r} needs crm.mapping = 'mappings/{adapter}.toml'"

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from adapters.hubspot import load_hubspot_mapping
 from adapters.local_files import load_csv_mapping
+from adapters.salesforce_mapping import load_salesforce_mapping
 from connector.config import load_settings
 from connector.errors import ConfigError
 from tests.scoring_support import ROOT
@@ -33,6 +35,20 @@ def test_the_example_config_loads_with_the_articles_table() -> None:
         rule.id: rule.points for rule in [*settings.scoring.fit, *settings.scoring.engagement]
     }
     assert sorted(points.values()) == [10, 10, 20, 20, 30, 40, 50]
+
+
+LOADERS = {
+    "csv.toml": load_csv_mapping,
+    "salesforce.toml": load_salesforce_mapping,
+    "hubspot.toml": load_hubspot_mapping,
+}
+
+
+@pytest.mark.parametrize(
+    "mapping", sorted((ROOT / "mappings").glob("*.toml")), ids=lambda p: p.name
+)
+def test_every_shipped_mapping_validates_with_its_loader(mapping: Path) -> None:
+    assert LOADERS[mapping.name](mapping) is not None
 
 
 def test_the_shipped_csv_mapping_is_valid() -> None:
