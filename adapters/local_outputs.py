@@ -10,6 +10,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from adapters.base import FollowUpTask, ScoreWrite
+from connector.errors import ConfigError
 from connector.model import CurrentResult
 
 SCORE_COLUMNS = ("lead_id", "score", "priority", "reasons", "scored_at")
@@ -27,6 +28,16 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 def write_atomically(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
     """Write a CSV to a temporary file beside `path`, then rename it over `path`."""
+    try:
+        _write_atomically(path, columns, rows)
+    except OSError as error:
+        # A full disk or a read-only folder: stop the run (exit 2) rather than lose results.
+        raise ConfigError(
+            f"{path}: cannot write ({error.strerror}); check csv.output_dir and free space"
+        ) from None
+
+
+def _write_atomically(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename below
         "w", encoding=_ENCODING, newline="", dir=path.parent, prefix=f".{path.name}.", delete=False

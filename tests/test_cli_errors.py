@@ -65,3 +65,14 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_invalid_as_of_exits_2(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sync", "--config", str(config), "--as-of", "yesterday"]) == 2
     assert "yesterday" in capsys.readouterr().err
+
+
+def test_an_unwritable_output_folder_exits_2_naming_it(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = config.parent / "out"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    assert _sync(config) == 2
+    err = capsys.readouterr().err
+    assert "out" in err
+    assert "csv.output_dir" in err
