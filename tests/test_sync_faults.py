@@ -5,64 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 
 from connector.model import Lead
 from connector.state import StateStore
 from tests.fakes.memory import Crash, MemoryCrm
+from tests.fault_support import CrashingStore, Faults
 from tests.scoring_support import NOW
 from tests.sync_support import Clock, add_abc_download, run, seeded_crm
-
-#: State store calls that change something: a crash may come before any of them.
-STATE_WRITES = frozenset(
-    {
-        "start_run",
-        "finish_run",
-        "record_written",
-        "record_failures",
-        "clear_failures",
-        "reserve_task",
-        "mark_task_created",
-        "set_cursor",
-        "set_ruleset_hash",
-    }
-)
-
-
-class Faults:
-    """Counts the steps of a run and dies at step `target`."""
-
-    def __init__(self, target: int | None) -> None:
-        self.target = target
-        self.steps: list[str] = []
-
-    def step(self, name: str) -> None:
-        """One more step; raise Crash if it is the chosen one."""
-        if self.target is not None and len(self.steps) == self.target:
-            self.steps.append(name)
-            raise Crash(name)
-        self.steps.append(name)
-
-
-class CrashingStore:
-    """The real store, with a step counted before every call that changes it."""
-
-    def __init__(self, store: StateStore, faults: Faults) -> None:
-        self._store = store
-        self._faults = faults
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._store, name)
-        if name not in STATE_WRITES:
-            return attribute
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self._faults.step(f"state.{name}")
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 def _crm() -> MemoryCrm:
