@@ -15,7 +15,7 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/leadscore sync --config config.example.toml --as-of 2026-11-20T18:00:00+09:00 --top 15
+	$(BIN)/leadscore sync --config config.example.toml --as-of 2026-11-20T18:00:00+09:00 --full --top 15
 
 lint: $(STAMP)
 	$(BIN)/ruff check connector adapters tests bench examples
