@@ -71,6 +71,9 @@ class Adapter(Protocol):
     #: The largest number of records one write call may carry.
     max_write_batch: int
 
+    #: Whether `read_leads` and `read_activities` may run at the same time (in two threads).
+    concurrent_reads: bool
+
     @property
     def cursor_lag(self) -> timedelta:
         """How far behind the clock the next run's cursor starts (CRM search/index lag)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, tzinfo
 from datetime import time as clock_time
 from pathlib import Path
@@ -68,6 +69,9 @@ class HubSpotAdapter:
     """Reads HubSpot contacts and their activities; writes results and follow-up tasks."""
 
     max_write_batch = BATCH_LIMIT
+    #: One httpx client, thread-safe limiters and meter: reads may overlap, which lets the
+    #: search endpoint's 5/s run alongside the app's other calls.
+    concurrent_reads = True
 
     def __init__(
         self,
@@ -135,10 +139,12 @@ class HubSpotAdapter:
         """
         modified = search_filter("lastmodifieddate", "GTE", epoch_ms(since))
         properties = self.mapping.contact_properties()
-        rows = search_all(self.calls, "contacts", [modified], properties)
-        self._changed_rows = {str(row["id"]): row for row in rows}
-        self._changed_at = self._clock()
-        return set(self._changed_rows) | self.activities.active_lead_ids(since)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubspot") as pool:
+            active = pool.submit(self.activities.active_lead_ids, since)
+            rows = list(search_all(self.calls, "contacts", [modified], properties))
+            self._changed_rows = {str(row["id"]): row for row in rows}
+            self._changed_at = self._clock()
+            return set(self._changed_rows) | active.result()
 
     def _take_changed_rows(self, ids: Collection[str]) -> dict[str, Json]:
         """Rows the last `changed_lead_ids` returned for these ids, if recent; used once."""

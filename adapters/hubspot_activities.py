@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from adapters.base import InputProblem, ProblemSink
 from adapters.hubspot_api import HubSpotCalls, Json
 from adapters.hubspot_config import (
+    ActivitySource,
     ContactPropertySource,
     EngagementSource,
     FormSource,
@@ -51,17 +53,43 @@ class ActivityReader:
         self._on_problem = on_problem
 
     def read(self, lead_ids: Collection[str] | None, after: datetime) -> Iterator[Activity]:
-        """Activities of `lead_ids` (all leads when None) that occurred after `after`."""
+        """Activities of `lead_ids` (all leads when None) that occurred after `after`.
+
+        The sources are read side by side: searches wait on the search endpoint's 5/s while
+        batch reads, forms and events use the rest of the app's budget, instead of each
+        source waiting for the one before it.
+        """
         wanted = None if lead_ids is None else set(lead_ids)
-        for source in self._mapping.activities:
-            if isinstance(source, ContactPropertySource):
-                yield from self._contact_property(source, wanted, after)
-            elif isinstance(source, EngagementSource):
-                yield from self._engagements(source, wanted, after)
-            elif isinstance(source, FormSource):
-                yield from self._form(source, wanted, after)
-            elif self._events_api:
-                yield from self._page_views(source, wanted, after)
+        sources = self._mapping.activities
+        if len(sources) < 2:
+            for source in sources:
+                yield from self._source(source, wanted, after)
+            return
+        with ThreadPoolExecutor(max_workers=len(sources), thread_name_prefix="hubspot") as pool:
+            futures = [pool.submit(self._collect, source, wanted, after) for source in sources]
+            try:
+                for future in futures:
+                    yield from future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _collect(
+        self, source: ActivitySource, wanted: set[str] | None, after: datetime
+    ) -> list[Activity]:
+        return list(self._source(source, wanted, after))
+
+    def _source(
+        self, source: ActivitySource, wanted: set[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        if isinstance(source, ContactPropertySource):
+            yield from self._contact_property(source, wanted, after)
+        elif isinstance(source, EngagementSource):
+            yield from self._engagements(source, wanted, after)
+        elif isinstance(source, FormSource):
+            yield from self._form(source, wanted, after)
+        elif self._events_api:
+            yield from self._page_views(source, wanted, after)
 
     def active_lead_ids(self, since: datetime) -> set[str]:
         """Leads with activities since `since` in sources that do not touch the contact."""

@@ -66,6 +66,8 @@ class LocalFilesAdapter:
     max_write_batch = 1_000_000
     #: File modification times are exact: no lag needed.
     cursor_lag = timedelta(0)
+    #: Both reads parse files; threads would only contend for the interpreter.
+    concurrent_reads = False
     #: Files cost no API calls.
     api_calls = 0
 

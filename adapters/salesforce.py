@@ -80,6 +80,8 @@ class SalesforceAdapter:
     #: SystemModstamp is stamped by the org's clock when a save starts, and the cursor comes
     #: from this machine's: the margin covers clock skew and saves committing late.
     cursor_lag = timedelta(minutes=5)
+    #: simple-salesforce's session is not shown to be thread-safe: one call at a time.
+    concurrent_reads = False
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
@@ -164,10 +165,9 @@ class Pipeline:
     def _plan(self, report: RunReport, progress: Progress | None) -> Plan:
         request = report.request
         selected = self._selection(report)
-        leads = list(self.adapter.read_leads(selected)) if selected != set() else []
+        leads, activities = self._read(selected, request.now, report)
         ids = [lead.id for lead in leads]
         report.selected = len(ids)
-        activities = self._activities(None if selected is None else ids, request.now, report)
         report.scored = self.score(leads, activities, request.now, progress)
         written = self.store.written(None if selected is None else ids)
         plan = plan_run(report.scored, written, self.store.last_task, self._policy, request.now)
@@ -190,6 +190,21 @@ class Pipeline:
         selected |= set(self.store.pending_failures(SCORE))
         selected |= {task.lead_id for task in self.store.reserved_tasks()}
         return selected
+
+    def _read(
+        self, selected: set[str] | None, now: datetime, report: RunReport
+    ) -> tuple[list[Lead], dict[str, list[Activity]]]:
+        """The selected leads and their activities; side by side when the adapter allows."""
+        if selected is not None and not selected:
+            return [], {}
+        if not self.adapter.concurrent_reads:
+            leads = list(self.adapter.read_leads(selected))
+            ids = None if selected is None else [lead.id for lead in leads]
+            return leads, self._activities(ids, now, report)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadscore-read") as pool:
+            activities = pool.submit(self._activities, selected, now, report)
+            leads = list(self.adapter.read_leads(selected))
+            return leads, activities.result()
 
     def _activities(
         self, lead_ids: Collection[str] | None, now: datetime, report: RunReport

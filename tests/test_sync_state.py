@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from collections.abc import Collection, Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
 from connector.errors import StateError
-from connector.model import Lead
+from connector.model import Activity, Lead
 from connector.state import StateStore
-from tests.fakes.memory import MemoryCrm
+from connector.sync import Pipeline, RunRequest
+from tests.fakes.memory import MemoryAdapter, MemoryCrm
 from tests.scoring_support import NOW
 from tests.sync_support import (
     Clock,
@@ -18,6 +21,7 @@ from tests.sync_support import (
     add_evaluating_reader,
     run,
     seeded_crm,
+    settings,
 )
 
 
@@ -155,3 +159,27 @@ def test_every_run_is_recorded_with_its_counts(state_store: StateStore) -> None:
     assert record.counts["written"] == 7
     assert record.counts["tasks_created"] == 2
     assert record.api_calls == len(crm.calls)
+
+
+def test_reads_overlap_when_the_adapter_allows_it(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    activities_started = threading.Event()
+
+    class Overlapping(MemoryAdapter):
+        concurrent_reads = True
+
+        def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
+            # Sequential reads would never see the other read start: this wait would time out.
+            assert activities_started.wait(timeout=10), "read_activities did not run alongside"
+            return super().read_leads(ids)
+
+        def read_activities(
+            self, lead_ids: Collection[str] | None, occurred_after: datetime
+        ) -> Iterator[Activity]:
+            activities_started.set()
+            return super().read_activities(lead_ids, occurred_after)
+
+    clock = Clock(NOW + timedelta(minutes=1))
+    report = Pipeline(settings(), Overlapping(crm), state_store, clock).run(RunRequest(NOW))
+    assert report.written == 7
+    assert report.activities_read == len(crm.activities)

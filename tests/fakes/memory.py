@@ -69,6 +69,7 @@ class MemoryAdapter:
     """The Adapter protocol over a MemoryCrm."""
 
     cursor_lag = timedelta(0)
+    concurrent_reads = False
 
     def __init__(self, crm: MemoryCrm, max_write_batch: int = 3) -> None:
         self.crm = crm
