@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from adapters.base import Adapter, CheckItem, InputProblem
@@ -88,7 +89,8 @@ def _exits_by_error(command: F) -> F:
         try:
             command(*args, **kwargs)
         except LeadscoreError as error:
-            _stderr().print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+            # The message quotes user input (keys, values, file names): never read it as markup.
+            _stderr().print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
             raise typer.Exit(_exit_code(error)) from None
 
     return wrapper  # type: ignore[return-value]

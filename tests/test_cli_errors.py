@@ -76,3 +76,12 @@ def test_an_unwritable_output_folder_exits_2_naming_it(
     err = capsys.readouterr().err
     assert "out" in err
     assert "csv.output_dir" in err
+
+
+def test_error_messages_show_user_text_as_written(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = config.read_text(encoding="utf-8").replace('label = "展示会来場"', "label = 7", 1)
+    config.write_text(text.replace('timezone = "Asia/Tokyo"', 'timezone = "[red]Tokyo[/red]"'))
+    assert _sync(config) == 2
+    assert "'[red]Tokyo[/red]'" in capsys.readouterr().err
