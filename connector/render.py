@@ -6,12 +6,18 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from adapters.base import CheckItem, InputProblem
 from connector.scoring import ScoreResult
 from connector.sync import RunReport, Scored
 
 _SHOWN_PROBLEMS = 20
+
+
+def add_plain_row(table: Table, *cells: str) -> None:
+    """A row shown exactly as written: CRM data may contain [brackets] rich would parse."""
+    table.add_row(*(Text(cell) for cell in cells))
 
 
 def run_tables(console: Console, report: RunReport, top: int) -> None:
@@ -23,7 +29,9 @@ def run_tables(console: Console, report: RunReport, top: int) -> None:
     if report.request.dry_run and report.tasks:
         tasks = Table("key", "owner", "subject", "due", title="Follow-up tasks (planned)")
         for task in report.tasks[:_SHOWN_PROBLEMS]:
-            tasks.add_row(task.key, task.owner or "", task.subject, task.due_date.isoformat())
+            add_plain_row(
+                tasks, task.key, task.owner or "", task.subject, task.due_date.isoformat()
+            )
         console.print(tasks)
 
 
@@ -51,10 +59,10 @@ def problems_text(problems: Sequence[InputProblem]) -> list[str]:
 def explain_table(result: ScoreResult) -> Table:
     """Every rule that gave points to one lead."""
     title = f"{result.lead_id}: {result.total} ({result.priority})"
-    table = Table("rule", "label", "points", "measure", "evidence", title=title)
+    table = Table("rule", "label", "points", "measure", "evidence", title=Text(title))
     for c in result.contributions:
         measure = "" if c.measure is None else f"{c.measure:g}"
-        table.add_row(c.rule_id, c.label, f"{c.points:+d}", measure, ", ".join(c.evidence))
+        add_plain_row(table, c.rule_id, c.label, f"{c.points:+d}", measure, ", ".join(c.evidence))
     return table
 
 
@@ -62,7 +70,8 @@ def _leads_table(title: str, items: Sequence[Scored]) -> Table:
     table = Table("lead", "name", "company", "owner", "score", "priority", "reasons", title=title)
     for item in items:
         lead, result = item.lead, item.result
-        table.add_row(
+        add_plain_row(
+            table,
             lead.id,
             lead.attribute("name"),
             lead.attribute("company"),
@@ -77,7 +86,8 @@ def _leads_table(title: str, items: Sequence[Scored]) -> Table:
 def _changes_table(changes: Sequence[tuple[Scored, str | None]]) -> Table:
     table = Table("lead", "name", "before", "now", "score", title="Priority changes")
     for item, before in changes[:_SHOWN_PROBLEMS]:
-        table.add_row(
+        add_plain_row(
+            table,
             item.lead.id,
             item.lead.attribute("name"),
             before or "-",
@@ -94,5 +104,5 @@ def items_table(title: str, items: Sequence[CheckItem]) -> Table:
     table = Table("", "what", "detail", title=title)
     for item in items:
         mark = "[green]ok[/]" if item.ok else "[bold red]FIX[/]"
-        table.add_row(mark, item.subject, item.detail)
+        table.add_row(mark, Text(item.subject), Text(item.detail))
     return table

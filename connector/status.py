@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from connector.render import add_plain_row
 from connector.state import StateStore
 from connector.sync import LEADS_CURSOR, SCORE, TASK
 
@@ -91,7 +92,8 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
     table = Table("id", "started", "mode", "status", "written", "failed", "api calls", title="Runs")
     for run in runs:
         counts = run["counts"]
-        table.add_row(
+        add_plain_row(
+            table,
             str(run["id"]),
             run["started_at"] or "",
             run["mode"],
@@ -106,5 +108,5 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
 def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
     table = Table(*rows[0].keys(), title=title)
     for row in rows:
-        table.add_row(*(str(value) for value in row.values()))
+        add_plain_row(table, *(str(value) for value in row.values()))
     return table

@@ -143,3 +143,15 @@ def test_python_dash_m_runs_the_same_cli(config: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "would write" in done.stdout
+
+
+def test_crm_text_with_brackets_is_shown_as_written(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    leads = config.parent / "examples" / "leads.csv"
+    text = leads.read_text(encoding="utf-8-sig").replace("金子　直美", "金子 [/] 直美", 1)
+    leads.write_text(text.replace("Tamba Automotive", "[bold]Tamba Automotive", 1), "utf-8")
+    assert main(["sync", "--config", str(config), "--as-of", AS_OF, "--top", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "金子 [/] 直美" in out
+    assert "[bold]Tamba" in out
