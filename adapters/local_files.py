@@ -81,8 +81,8 @@ class LocalFilesAdapter:
         zone: tzinfo,
         on_problem: ProblemSink,
     ) -> None:
-        self.leads_path = self._leads_path = leads_path
-        self.activities_path = self._activities_path = activities_path
+        self.leads_path = leads_path
+        self.activities_path = activities_path
         self.output_dir = output_dir
         self._mapping = mapping
         self._zone = zone
@@ -101,7 +101,7 @@ class LocalFilesAdapter:
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
         """Files carry no per-row change time: all leads when either file changed since then."""
-        newest = max(self._leads_path.stat().st_mtime, self._activities_path.stat().st_mtime)
+        newest = max(self.leads_path.stat().st_mtime, self.activities_path.stat().st_mtime)
         return set(self._all_leads()) if newest >= since.timestamp() else set()
 
     def read_activities(
@@ -135,12 +135,12 @@ class LocalFilesAdapter:
 
     def lead_header(self) -> list[str]:
         """The leads file's columns, after renames; InputError when unusable."""
-        return self._checked_header(self._leads_path, self._mapping.leads.columns, LEAD_COLUMNS)
+        return self._checked_header(self.leads_path, self._mapping.leads.columns, LEAD_COLUMNS)
 
     def activity_header(self) -> list[str]:
         """The activities file's columns, after renames; InputError when unusable."""
         renames = self._mapping.activities.columns
-        return self._checked_header(self._activities_path, renames, ACTIVITY_COLUMNS)
+        return self._checked_header(self.activities_path, renames, ACTIVITY_COLUMNS)
 
     def _checked_header(
         self, path: Path, renames: dict[str, str], required: Sequence[str]
@@ -156,20 +156,20 @@ class LocalFilesAdapter:
         return self._leads
 
     def _load_leads(self) -> dict[str, Lead]:
-        with open_table(self._leads_path) as table:
+        with open_table(self.leads_path) as table:
             return self._leads_from(table)
 
     def _leads_from(self, table: Table) -> dict[str, Lead]:
         header = self._renamed(table.header, self._mapping.leads.columns)
-        require_columns(self._leads_path, header, LEAD_COLUMNS)
+        require_columns(self.leads_path, header, LEAD_COLUMNS)
         leads: dict[str, Lead] = {}
         for line, raw in table.rows:
             row = {header[name]: value for name, value in raw.items() if name in header}
             lead_id = row.get("id", "")
             if not lead_id:
-                self._problem(self._leads_path, line, "no id; row skipped")
+                self._problem(self.leads_path, line, "no id; row skipped")
             elif lead_id in leads:
-                self._problem(self._leads_path, line, f"duplicate lead id {lead_id}; row skipped")
+                self._problem(self.leads_path, line, f"duplicate lead id {lead_id}; row skipped")
             else:
                 leads[lead_id] = self._lead(lead_id, row)
         return leads
@@ -184,18 +184,18 @@ class LocalFilesAdapter:
 
     def _all_activities(self) -> Iterator[Activity]:
         leads = self._all_leads()
-        with open_table(self._activities_path) as table:
+        with open_table(self.activities_path) as table:
             yield from self._activities_from(table, leads)
 
     def _activities_from(self, table: Table, leads: dict[str, Lead]) -> Iterator[Activity]:
         header = self._renamed(table.header, self._mapping.activities.columns)
-        require_columns(self._activities_path, header, ACTIVITY_COLUMNS)
+        require_columns(self.activities_path, header, ACTIVITY_COLUMNS)
         reader = _ActivityRows(self._mapping, self._zone, set(leads))
         for line, raw in table.rows:
             row = {header[name]: value for name, value in raw.items() if name in header}
             activity, problem = reader.parse(row)
             if problem:
-                self._problem(self._activities_path, line, problem)
+                self._problem(self.activities_path, line, problem)
             elif activity is not None:
                 yield activity
 

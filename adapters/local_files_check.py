@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from adapters.base import CheckItem
@@ -29,9 +30,9 @@ def setup_local_files(adapter: LocalFilesAdapter, *, dry_run: bool) -> list[Chec
     return [CheckItem(str(folder), True, "would create" if dry_run else "created")]
 
 
-def _check(path: Path, header_of: object) -> CheckItem:
+def _check(path: Path, header_of: Callable[[], list[str]]) -> CheckItem:
     try:
-        header = header_of()  # type: ignore[operator]
+        header = header_of()
     except InputError as error:
         return CheckItem(path.name, False, str(error))
     return CheckItem(path.name, True, f"readable; columns {', '.join(header)}")

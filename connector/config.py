@@ -11,7 +11,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -185,11 +184,6 @@ def _resolve_model_paths(model: _M, base: Path) -> _M:
     return model.model_copy(update=updates) if updates else model
 
 
-def secret_value(secret: SecretStr | None) -> str | None:
-    """The plain value of an optional secret, for the one place that sends it."""
-    return secret.get_secret_value() if secret is not None else None
-
-
 __all__ = [
     "CrmSettings",
     "CsvSettings",
@@ -197,5 +191,4 @@ __all__ = [
     "Settings",
     "StateSettings",
     "load_settings",
-    "secret_value",
 ]

@@ -88,12 +88,12 @@ class TaskPolicy:
     follow_up_bands: frozenset[str]
     zone: tzinfo
 
-    def key_for(
-        self, item: Scored, before: str | None, last: TaskRecord | None, now: datetime
-    ) -> str | None:
-        """The key of the task to create, or None when the lead gets no task now."""
-        if not item.result.follow_up or before in self.follow_up_bands:
-            return None
+    def enters(self, item: Scored, before: str | None) -> bool:
+        """True when the result is in a follow-up band and the band before was not."""
+        return item.result.follow_up and before not in self.follow_up_bands
+
+    def key_for(self, item: Scored, last: TaskRecord | None, now: datetime) -> str | None:
+        """The key of the task for a lead entering its band, or None within the cooldown."""
         if last is not None and last.status == "reserved":
             return last.key  # a creation that never finished: retry it under the same key
         cooldown = timedelta(days=self.settings.cooldown_days)
@@ -129,9 +129,8 @@ def plan_run(
             writes.append(_score_write(item.result))
         else:
             unchanged.append(item)
-        before = band_before(item, row)
-        if item.result.follow_up and before not in policy.follow_up_bands:
-            key = policy.key_for(item, before, last_task(item.lead.id), now)
+        if policy.enters(item, band_before(item, row)):
+            key = policy.key_for(item, last_task(item.lead.id), now)
             if key is not None:
                 tasks.append(policy.task(item, key))
     return Plan(writes, tasks, unchanged)
