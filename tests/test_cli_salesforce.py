@@ -87,7 +87,8 @@ def test_check_reports_every_mapped_field(
     code, report, _ = _run(capsys, "check", "--config", str(salesforce_config))
     subjects = {item["subject"] for item in report["items"]}
     assert any("LeadScore__c" in subject for subject in subjects)
-    assert code == (0 if report["ok"] else 1)
+    assert report["ok"]
+    assert code == 0
 
 
 def test_missing_credentials_exit_2_naming_the_variables(
@@ -97,3 +98,14 @@ def test_missing_credentials_exit_2_naming_the_variables(
     monkeypatch.delenv("LEADSCORE_SALESFORCE__INSTANCE_URL", raising=False)
     assert main(["sync", "--config", str(salesforce_config)]) == 2
     assert "LEADSCORE_SALESFORCE__ACCESS_TOKEN" in capsys.readouterr().err
+
+
+def test_check_fails_naming_a_missing_result_field(
+    org: FakeOrg, salesforce_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    del org.schema["Lead"]["LeadScore__c"]
+    code, report, _ = _run(capsys, "check", "--config", str(salesforce_config))
+    assert code == 1
+    assert not report["ok"]
+    failed = [item["subject"] for item in report["items"] if not item["ok"]]
+    assert any("LeadScore__c" in subject for subject in failed)
