@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.model import Activity
 from connector.scoring import RuleSet, Scorer
-from tests.scoring_support import NOW, example_scorer, lead
+from tests.scoring_support import NOW, example_rules, example_scorer, lead
 
 SCORER = example_scorer()
 LEAD = lead("P", "自動車", "部長")
@@ -125,3 +126,28 @@ def test_next_change_at_is_exactly_when_the_score_next_changes(
     if change is not None:
         assert change > NOW
         assert _contributions(scorer, acts, until) != now_contributions
+
+
+_industries = st.sampled_from(["自動車", "ＡＵＴＯＭＯＴＩＶＥ", "化学", "", "自動車部品"])
+_titles = st.sampled_from(["部長", "部長代理", "Director", "課長", "執行役員", ""])
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from([example_rules(), MIXED.rules]),
+    st.lists(st.tuples(_industries, _titles, activities()), min_size=1, max_size=6),
+    st.sampled_from([2, 65_536]),
+)
+def test_a_scorer_that_scored_other_leads_scores_like_a_fresh_one(
+    rules: RuleSet, batch: list[tuple[str, str, list[Activity]]], memo_limit: int
+) -> None:
+    # The scorer remembers verdicts and texts per value across leads; that must never leak
+    # one lead's result into another's, also when the memos overflow and start over.
+    with (
+        patch("connector.scoring.matching.MEMO_LIMIT", memo_limit),
+        patch("connector.scoring.engine.MEMO_LIMIT", memo_limit),
+    ):
+        shared = Scorer(rules)
+        for number, (industry, title, acts) in enumerate(batch):
+            one = lead(f"P{number}", industry, title)
+            assert shared.score(one, acts, NOW) == Scorer(rules).score(one, acts, NOW)

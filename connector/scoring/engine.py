@@ -3,31 +3,51 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
-from connector.scoring.matching import Matched, Matcher, Memoised, build_matchers, match_all
+from connector.scoring.matching import (
+    MEMO_LIMIT,
+    Matched,
+    build_matchers,
+    build_routes,
+    match_all,
+)
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
 from connector.scoring.rules import Band, EngagementRule, FitRule, RuleSet
 from connector.scoring.text import parse_number
 from connector.scoring.window import next_points_change
 
 
-@dataclass(frozen=True, slots=True)
 class _Fit:
-    rule: FitRule
-    holds: Memoised
+    """One fit rule, remembering its contribution per attribute value (values repeat a lot)."""
+
+    __slots__ = ("_holds", "_rule", "_seen")
+
+    def __init__(self, rule: FitRule) -> None:
+        self._rule = rule
+        self._holds = compile_condition(rule)
+        self._seen: dict[str, Contribution | None] = {}
 
     def contribution(self, lead: Lead) -> Contribution | None:
-        value = lead.attributes.get(self.rule.field)
-        if value is None or not self.holds(value):
+        """The rule's contribution for the lead's attribute (None when it does not hold)."""
+        value = lead.attributes.get(self._rule.field)
+        if value is None:
             return None
-        return Contribution(self.rule.id, self.rule.label, self.rule.points, "fit", None, (value,))
+        seen = self._seen
+        if value in seen:
+            return seen[value]
+        if len(seen) >= MEMO_LIMIT:
+            seen.clear()
+        rule = self._rule
+        holds = self._holds(value)
+        found = seen[value] = (
+            Contribution(rule.id, rule.label, rule.points, "fit", None, (value,)) if holds else None
+        )
+        return found
 
 
 class _Engagement:
@@ -37,6 +57,7 @@ class _Engagement:
         "at_least",
         "cap",
         "matcher",
+        "narrow",
         "per_occurrence",
         "points_each",
         "rule",
@@ -44,10 +65,12 @@ class _Engagement:
         "window",
     )
 
-    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta) -> None:
+    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
         self.rule = rule
         self.matcher = matcher
         self.window = window
+        #: Shorter than the longest window, whose activities the matchers collect.
+        self.narrow = window < longest
         self.sum_of = rule.sum
         self.at_least = rule.at_least
         self.points_each = rule.points
@@ -70,17 +93,28 @@ class _Engagement:
         return magnitude if self.points_each > 0 else -magnitude
 
     def evaluate(
-        self, found: Matched, now: datetime, longest: timedelta
+        self, found: Matched, now: datetime
     ) -> tuple[Contribution | None, datetime | None]:
         """The rule's contribution at `now`, and when its points next change."""
-        inside = found.inside
-        if self.window < longest:
+        inside, later = found
+        if self.narrow:
             start = now - self.window
             inside = [activity for activity in inside if activity.occurred_at > start]
-        weights = None if self.sum_of is None else [self.weight(a) for a in inside]
-        weight = 0 if weights is None else sum(weights)
+        name = self.sum_of
+        if name is None:
+            if not later and len(inside) < self.at_least:
+                return _NOTHING  # too few now, and nothing dated later to add more
+            weights, weight = None, 0
+        else:
+            weights = [_thousandths(a.properties.get(name)) for a in inside]
+            weight = sum(weights)
         points = self.points(len(inside), weight)
-        change_at = self._next_change(inside, found.later, weights, points, now)
+        may_grow = bool(later) or (weights is not None and min(weights, default=0) < 0)
+        if points == 0 and not may_grow:
+            # Nothing is dated in the future and no weight is negative, so the measures only
+            # shrink as activities leave: a rule that gives nothing now never will.
+            return _NOTHING
+        change_at = self._next_change(inside, later, weights, points, now, may_grow)
         if points == 0:
             return None, change_at
         rule = self.rule
@@ -95,14 +129,11 @@ class _Engagement:
         weights: list[int] | None,
         points: int,
         now: datetime,
+        may_grow: bool,
     ) -> datetime | None:
-        if later or (weights is not None and min(weights, default=0) < 0):
+        if may_grow:
             occurrences = [(a.occurred_at, self.weight(a)) for a in [*inside, *later]]
             return next_points_change(occurrences, now, self.window, self.points)
-        if points == 0:
-            # Nothing is dated in the future and no weight is negative, so the measures only
-            # shrink as activities leave: a rule that gives nothing now never will.
-            return None
         if self.sum_of is None and not self.per_occurrence:
             # A count rule stops when fewer than `at_least` remain: when the oldest
             # len - at_least + 1 activities have left (`inside` is oldest first).
@@ -117,61 +148,68 @@ class Scorer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self.ruleset_hash = rules.content_hash()
-        self._fit = tuple(_Fit(rule, Memoised(compile_condition(rule))) for rule in rules.fit)
+        self._fit = tuple(_Fit(rule) for rule in rules.fit)
+        self._reasons: dict[tuple[tuple[str, int], ...], str] = {}
         matchers, rule_matcher = build_matchers(rules.engagement)
         self._matcher_count = len(matchers)
-        self._by_kind = _index_by_kind(matchers)
+        self._routes = build_routes(matchers)
+        default = rules.window_days
+        windows = [timedelta(days=rule.window_days or default) for rule in rules.engagement]
+        self._longest_window = longest = max(windows, default=timedelta(days=rules.window_days))
         self._engagement = tuple(
-            _Engagement(rule, matcher, timedelta(days=rule.window_days or rules.window_days))
-            for rule, matcher in zip(rules.engagement, rule_matcher, strict=True)
+            _Engagement(rule, matcher, window, longest)
+            for rule, matcher, window in zip(rules.engagement, rule_matcher, windows, strict=True)
         )
-        windows = [engagement.window for engagement in self._engagement]
-        self._longest_window = max(windows, default=timedelta(days=rules.window_days))
 
     def score(self, lead: Lead, activities: Iterable[Activity], now: datetime) -> ScoreResult:
         """The lead's score as of `now` (timezone-aware) from its activities."""
-        contributions = [c for fit in self._fit if (c := fit.contribution(lead)) is not None]
+        contributions = []
+        fit_points = 0
+        for fit in self._fit:
+            contribution = fit.contribution(lead)
+            if contribution is not None:
+                contributions.append(contribution)
+                fit_points += contribution.points
+        total = fit_points
         longest = self._longest_window
-        matched = match_all(activities, self._by_kind, self._matcher_count, now - longest, now)
+        matched = match_all(activities, self._routes, self._matcher_count, now - longest, now)
         next_change: datetime | None = None
         for engagement in self._engagement:
             found = matched[engagement.matcher]
             if found is None:
                 continue
-            contribution, change_at = engagement.evaluate(found, now, longest)
+            contribution, change_at = engagement.evaluate(found, now)
             if contribution is not None:
                 contributions.append(contribution)
+                total += contribution.points
             if change_at is not None and (next_change is None or change_at < next_change):
                 next_change = change_at
-        return self._result(lead.id, contributions, now, next_change)
-
-    def _result(
-        self,
-        lead_id: str,
-        contributions: list[Contribution],
-        now: datetime,
-        next_change: datetime | None,
-    ) -> ScoreResult:
-        fit = total = 0
-        for contribution in contributions:
-            total += contribution.points
-            if contribution.dimension == "fit":
-                fit += contribution.points
         band = band_for(self.rules.bands, total)
-        rules = self.rules
         return ScoreResult(
-            lead_id=lead_id,
+            lead_id=lead.id,
             total=total,
-            fit=fit,
-            engagement=total - fit,
+            fit=fit_points,
+            engagement=total - fit_points,
             priority=band.label,
             follow_up=band.follow_up,
             contributions=tuple(contributions),
-            reasons=reasons_text(contributions, rules.language, rules.reasons_max_length),
+            reasons=self._reasons_text(contributions),
             ruleset_hash=self.ruleset_hash,
             scored_at=now,
             next_change_at=next_change,
         )
+
+    def _reasons_text(self, contributions: list[Contribution]) -> str:
+        # Leads share a few combinations of (label, points): write each text once.
+        key = tuple(map(_LABEL_POINTS, contributions))
+        text = self._reasons.get(key)
+        if text is None:
+            if len(self._reasons) >= MEMO_LIMIT:
+                self._reasons.clear()
+            rules = self.rules
+            text = reasons_text(contributions, rules.language, rules.reasons_max_length)
+            self._reasons[key] = text
+        return text
 
 
 def band_for(bands: Sequence[Band], total: int) -> Band:
@@ -182,15 +220,9 @@ def band_for(bands: Sequence[Band], total: int) -> Band:
     return bands[-1]
 
 
-def _index_by_kind(matchers: Sequence[Matcher]) -> dict[str, list[Matcher]]:
-    by_kind: dict[str, list[Matcher]] = defaultdict(list)
-    for matcher in matchers:
-        for kind in matcher.kinds:
-            by_kind[kind].append(matcher)
-    return dict(by_kind)
-
-
 _ID = attrgetter("id")
+_NOTHING = (None, None)
+_LABEL_POINTS = itemgetter(1, 2)
 
 
 def _first_exit_change(
