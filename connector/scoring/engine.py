@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
-from connector.scoring.matching import (
-    MEMO_LIMIT,
-    Matched,
-    build_matchers,
-    build_routes,
-    match_all,
-)
+from connector.scoring.engagement import Engagement
+from connector.scoring.matching import MEMO_LIMIT, build_matchers, build_routes, match_all
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
-from connector.scoring.rules import Band, EngagementRule, FitRule, RuleSet
-from connector.scoring.text import parse_number
-from connector.scoring.window import next_points_change
+from connector.scoring.rules import Band, FitRule, RuleSet
 
 
 class _Fit:
@@ -50,98 +42,6 @@ class _Fit:
         return found
 
 
-class _Engagement:
-    """One engagement rule, with what its hot path needs pulled out of the model."""
-
-    __slots__ = (
-        "at_least",
-        "cap",
-        "matcher",
-        "narrow",
-        "per_occurrence",
-        "points_each",
-        "rule",
-        "sum_of",
-        "window",
-    )
-
-    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
-        self.rule = rule
-        self.matcher = matcher
-        self.window = window
-        #: Shorter than the longest window, whose activities the matchers collect.
-        self.narrow = window < longest
-        self.sum_of = rule.sum
-        self.at_least = rule.at_least
-        self.points_each = rule.points
-        self.per_occurrence = rule.per_occurrence
-        self.cap = rule.max_points or 0
-
-    def weight(self, activity: Activity) -> int:
-        """The summed property of one activity, in thousandths (0 for counting rules)."""
-        name = self.sum_of
-        return 0 if name is None else _thousandths(activity.properties.get(name))
-
-    def points(self, count: int, weight: int) -> int:
-        """The rule's points for this many matching activities and this summed weight."""
-        measure = count if self.sum_of is None else weight / 1000
-        if count == 0 or measure < self.at_least:
-            return 0
-        if not self.per_occurrence:
-            return self.points_each
-        magnitude = min(abs(self.points_each) * count, self.cap)
-        return magnitude if self.points_each > 0 else -magnitude
-
-    def evaluate(
-        self, found: Matched, now: datetime
-    ) -> tuple[Contribution | None, datetime | None]:
-        """The rule's contribution at `now`, and when its points next change."""
-        inside, later = found
-        if self.narrow:
-            start = now - self.window
-            inside = [activity for activity in inside if activity.occurred_at > start]
-        name = self.sum_of
-        if name is None:
-            if not later and len(inside) < self.at_least:
-                return _NOTHING  # too few now, and nothing dated later to add more
-            weights, weight = None, 0
-        else:
-            weights = [_thousandths(a.properties.get(name)) for a in inside]
-            weight = sum(weights)
-        points = self.points(len(inside), weight)
-        may_grow = bool(later) or (weights is not None and min(weights, default=0) < 0)
-        if points == 0 and not may_grow:
-            # Nothing is dated in the future and no weight is negative, so the measures only
-            # shrink as activities leave: a rule that gives nothing now never will.
-            return _NOTHING
-        change_at = self._next_change(inside, later, weights, points, now, may_grow)
-        if points == 0:
-            return None, change_at
-        rule = self.rule
-        measure = weight / 1000 if weights is not None else float(len(inside))
-        evidence = tuple(map(_ID, inside))
-        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence), change_at
-
-    def _next_change(
-        self,
-        inside: list[Activity],
-        later: list[Activity],
-        weights: list[int] | None,
-        points: int,
-        now: datetime,
-        may_grow: bool,
-    ) -> datetime | None:
-        if may_grow:
-            occurrences = [(a.occurred_at, self.weight(a)) for a in [*inside, *later]]
-            return next_points_change(occurrences, now, self.window, self.points)
-        if self.sum_of is None and not self.per_occurrence:
-            # A count rule stops when fewer than `at_least` remain: when the oldest
-            # len - at_least + 1 activities have left (`inside` is oldest first).
-            needed = math.ceil(self.at_least)
-            return inside[len(inside) - needed].occurred_at + self.window
-        return _first_exit_change(inside, weights, self.window, points, self.points)
-
-
 class Scorer:
     """Scores leads under one rule set; build it once, call `score` per lead."""
 
@@ -150,6 +50,7 @@ class Scorer:
         self.ruleset_hash = rules.content_hash()
         self._fit = tuple(_Fit(rule) for rule in rules.fit)
         self._reasons: dict[tuple[tuple[str, int], ...], str] = {}
+        self._band_of: dict[int, Band] = {}
         matchers, rule_matcher = build_matchers(rules.engagement)
         self._matcher_count = len(matchers)
         self._routes = build_routes(matchers)
@@ -157,7 +58,7 @@ class Scorer:
         windows = [timedelta(days=rule.window_days or default) for rule in rules.engagement]
         self._longest_window = longest = max(windows, default=timedelta(days=rules.window_days))
         self._engagement = tuple(
-            _Engagement(rule, matcher, window, longest)
+            Engagement(rule, matcher, window, longest)
             for rule, matcher, window in zip(rules.engagement, rule_matcher, windows, strict=True)
         )
 
@@ -184,20 +85,26 @@ class Scorer:
                 total += contribution.points
             if change_at is not None and (next_change is None or change_at < next_change):
                 next_change = change_at
-        band = band_for(self.rules.bands, total)
+        band = self._band_of.get(total) or self._band_for(total)
+        # Positional: keywords cost as much as the rest of a lead without activities.
         return ScoreResult(
-            lead_id=lead.id,
-            total=total,
-            fit=fit_points,
-            engagement=total - fit_points,
-            priority=band.label,
-            follow_up=band.follow_up,
-            contributions=tuple(contributions),
-            reasons=self._reasons_text(contributions),
-            ruleset_hash=self.ruleset_hash,
-            scored_at=now,
-            next_change_at=next_change,
+            lead.id,
+            total,
+            fit_points,
+            total - fit_points,
+            band.label,
+            band.follow_up,
+            tuple(contributions),
+            self._reasons_text(contributions),
+            self.ruleset_hash,
+            now,
+            next_change,
         )
+
+    def _band_for(self, total: int) -> Band:
+        # Totals are sums of a few rules' points: few distinct values, so no bound is needed.
+        band = self._band_of[total] = band_for(self.rules.bands, total)
+        return band
 
     def _reasons_text(self, contributions: list[Contribution]) -> str:
         # Leads share a few combinations of (label, points): write each text once.
@@ -220,32 +127,4 @@ def band_for(bands: Sequence[Band], total: int) -> Band:
     return bands[-1]
 
 
-_ID = attrgetter("id")
-_NOTHING = (None, None)
 _LABEL_POINTS = itemgetter(1, 2)
-
-
-def _first_exit_change(
-    inside: list[Activity],
-    weights: list[int] | None,
-    window: timedelta,
-    points: int,
-    points_of: Callable[[int, int], int],
-) -> datetime | None:
-    """When the first exit (oldest first) changes the points; equal times leave together."""
-    count, weight = len(inside), sum(weights) if weights is not None else 0
-    position = 0
-    while position < len(inside):
-        at = inside[position].occurred_at
-        while position < len(inside) and inside[position].occurred_at == at:
-            count -= 1
-            weight -= weights[position] if weights is not None else 0
-            position += 1
-        if points_of(count, weight) != points:
-            return at + window
-    return None
-
-
-def _thousandths(value: object) -> int:
-    number = value if isinstance(value, float) else parse_number(value)  # type: ignore[arg-type]
-    return round(number * 1000) if number is not None else 0
