@@ -14,8 +14,10 @@ from connector.scoring.rules import EngagementRule
 from connector.scoring.text import parse_number
 from connector.scoring.window import next_points_change
 
+#: A rule's contribution now (None when it gives nothing), and when its points next change.
+Outcome = tuple[Contribution | None, datetime | None]
 #: What a rule gives when it gives nothing now and never will without new activities.
-NOTHING: tuple[None, None] = (None, None)
+NOTHING: Outcome = (None, None)
 _ID = attrgetter("id")
 
 
@@ -61,22 +63,31 @@ class Engagement:
         magnitude = min(abs(self.points_each) * count, self.cap)
         return magnitude if self.points_each > 0 else -magnitude
 
-    def evaluate(
-        self, found: Matched, now: datetime
-    ) -> tuple[Contribution | None, datetime | None]:
+    def evaluate(self, found: Matched, now: datetime) -> Outcome:
         """The rule's contribution at `now`, and when its points next change."""
         inside, later = found
         if self.narrow:
-            start = now - self.window
-            inside = [activity for activity in inside if activity.occurred_at > start]
+            inside = self._in_window(inside, now)
         name = self.sum_of
         if name is None:
             if not later and len(inside) < self.at_least:
                 return NOTHING  # too few now, and nothing dated later to add more
-            weights, weight = None, 0
-        else:
-            weights = [_thousandths(a.properties.get(name)) for a in inside]
-            weight = sum(weights)
+            return self._conclude(inside, later, None, now)
+        weights = [_thousandths(a.properties.get(name)) for a in inside]
+        return self._conclude(inside, later, weights, now)
+
+    def _in_window(self, inside: list[Activity], now: datetime) -> list[Activity]:
+        start = now - self.window
+        return [activity for activity in inside if activity.occurred_at > start]
+
+    def _conclude(
+        self,
+        inside: list[Activity],
+        later: list[Activity],
+        weights: list[int] | None,
+        now: datetime,
+    ) -> Outcome:
+        weight = 0 if weights is None else sum(weights)
         points = self.points(len(inside), weight)
         may_grow = bool(later) or (weights is not None and min(weights, default=0) < 0)
         if points == 0 and not may_grow:
@@ -86,10 +97,13 @@ class Engagement:
         change_at = self._next_change(inside, later, weights, points, now, may_grow)
         if points == 0:
             return None, change_at
-        rule = self.rule
         measure = weight / 1000 if weights is not None else float(len(inside))
+        return self._contribution(points, measure, inside), change_at
+
+    def _contribution(self, points: int, measure: float, inside: list[Activity]) -> Contribution:
+        rule = self.rule
         evidence = tuple(map(_ID, inside))
-        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence), change_at
+        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence)
 
     def _next_change(
         self,
@@ -135,3 +149,75 @@ def _first_exit_change(
 def _thousandths(value: object) -> int:
     number = value if isinstance(value, float) else parse_number(value)  # type: ignore[arg-type]
     return round(number * 1000) if number is not None else 0
+
+
+class _Counting(Engagement):
+    """A rule on how many matching activities the window holds: the common shape, made fast."""
+
+    __slots__ = ("_needed",)
+
+    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
+        super().__init__(rule, matcher, window, longest)
+        self._needed = math.ceil(rule.at_least)  # counts are whole: 2.5 needs 3
+
+    def evaluate(self, found: Matched, now: datetime) -> Outcome:
+        """As `Engagement.evaluate`, with the general path kept for future-dated activities."""
+        inside, later = found
+        if later:
+            return super().evaluate(found, now)
+        if self.narrow:
+            inside = self._in_window(inside, now)
+        count, needed = len(inside), self._needed
+        if count < needed:
+            return NOTHING
+        # The points stop when the oldest count - needed + 1 activities have left.
+        change_at = inside[count - needed].occurred_at + self.window
+        return self._contribution(self.points_each, float(count), inside), change_at
+
+
+class _Summing(Engagement):
+    """A rule on a property summed over the window (dwell seconds): the other common shape."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
+        super().__init__(rule, matcher, window, longest)
+        self._name = rule.sum or ""
+
+    def evaluate(self, found: Matched, now: datetime) -> Outcome:
+        """As `Engagement.evaluate`, with the general path kept for later or negative weights."""
+        inside, later = found
+        if self.narrow:
+            inside = self._in_window(inside, now)
+        name = self._name
+        weights = [_thousandths(a.properties.get(name)) for a in inside]
+        if later or min(weights, default=0) < 0:
+            return self._conclude(inside, later, weights, now)
+        weight, at_least = sum(weights), self.at_least
+        if not inside or weight / 1000 < at_least:
+            return NOTHING
+        return self._contribution(self.points_each, weight / 1000, inside), self._drops_at(
+            inside, weights, weight
+        )
+
+    def _drops_at(self, inside: list[Activity], weights: list[int], weight: int) -> datetime:
+        # Oldest first, activities at the same instant leave together, until the sum is short.
+        position, total, at_least = 0, len(inside), self.at_least
+        while True:
+            at = inside[position].occurred_at
+            while position < total and inside[position].occurred_at == at:
+                weight -= weights[position]
+                position += 1
+            if position == total or weight / 1000 < at_least:
+                return at + self.window
+
+
+def engagement_for(
+    rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta
+) -> Engagement:
+    """The evaluator for one rule: a fast one for the common shapes, the general one otherwise."""
+    if rule.per_occurrence or rule.points == 0:
+        return Engagement(rule, matcher, window, longest)
+    if rule.sum is None:
+        return _Counting(rule, matcher, window, longest)
+    return _Summing(rule, matcher, window, longest)

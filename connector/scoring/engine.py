@@ -8,7 +8,7 @@ from operator import itemgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
-from connector.scoring.engagement import Engagement
+from connector.scoring.engagement import engagement_for
 from connector.scoring.matching import MEMO_LIMIT, build_matchers, build_routes, match_all
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
 from connector.scoring.rules import Band, FitRule, RuleSet
@@ -58,7 +58,7 @@ class Scorer:
         windows = [timedelta(days=rule.window_days or default) for rule in rules.engagement]
         self._longest_window = longest = max(windows, default=timedelta(days=rules.window_days))
         self._engagement = tuple(
-            Engagement(rule, matcher, window, longest)
+            engagement_for(rule, matcher, window, longest)
             for rule, matcher, window in zip(rules.engagement, rule_matcher, windows, strict=True)
         )
 
