@@ -10,7 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.model import Activity
-from connector.scoring import RuleSet, Scorer
+from connector.scoring import Condition, EngagementRule, RuleSet, Scorer
+from connector.scoring.engagement import Engagement, engagement_for
+from connector.scoring.matching import build_matchers, build_routes, match_all
 from tests.scoring_support import NOW, example_rules, example_scorer, lead
 
 SCORER = example_scorer()
@@ -151,3 +153,56 @@ def test_a_scorer_that_scored_other_leads_scores_like_a_fresh_one(
         for number, (industry, title, acts) in enumerate(batch):
             one = lead(f"P{number}", industry, title)
             assert shared.score(one, acts, NOW) == Scorer(rules).score(one, acts, NOW)
+
+
+@st.composite
+def _engagement_rules(draw: st.DrawFn) -> EngagementRule:
+    summing = draw(st.booleans())
+    thresholds = [250.5, 300.0, 600.0] if summing else [0.5, 1.0, 2.0, 2.5, 3.0]
+    return EngagementRule(
+        id="r",
+        label="r",
+        points=draw(st.sampled_from([-25, 10, 40])),
+        activity="page_view",
+        where={"page": Condition(contains="/products/abc")},
+        sum="duration_seconds" if summing else None,
+        at_least=draw(st.sampled_from(thresholds)),
+        window_days=draw(st.sampled_from([None, 7, 30])),
+    )
+
+
+@st.composite
+def _coarse_page_views(draw: st.DrawFn) -> list[Activity]:
+    # Whole days and round durations, so that activities share instants and sums land
+    # exactly on thresholds: the edges where a shortcut would go wrong.
+    count = draw(st.integers(min_value=0, max_value=10))
+    return [
+        Activity(
+            f"v{number}",
+            "P",
+            "page_view",
+            NOW - timedelta(days=draw(st.integers(min_value=-3, max_value=35))),
+            {
+                "page": draw(_pages),
+                "duration_seconds": draw(st.sampled_from([0.0, 50.0, 150.0, 300.0, 250.5])),
+            },
+        )
+        for number in range(count)
+    ]
+
+
+@settings(max_examples=300)
+@given(_engagement_rules(), _coarse_page_views())
+def test_fast_rule_paths_agree_with_the_general_one(
+    rule: EngagementRule, acts: list[Activity]
+) -> None:
+    # Counting and summing rules take shortcuts; the general evaluation is the reference.
+    longest = timedelta(days=30)
+    window = timedelta(days=rule.window_days or 30)
+    matchers, _ = build_matchers([rule])
+    (found,) = match_all(acts, build_routes(matchers), 1, NOW - longest, NOW)
+    if found is not None:
+        fast = engagement_for(rule, 0, window, longest)
+        general = Engagement(rule, 0, window, longest)
+        assert type(fast) is not Engagement
+        assert fast.evaluate(found, NOW) == general.evaluate(found, NOW)
