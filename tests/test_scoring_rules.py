@@ -52,6 +52,18 @@ def test_negative_points_lower_the_score() -> None:
     assert (result.fit, result.engagement) == (-30, 10)
 
 
+def test_a_summed_property_that_is_not_a_number_adds_nothing() -> None:
+    # Durations arrive as floats or text; NaN, infinity or words must not stop the run.
+    scorer = Scorer(
+        rules(engagement=[_engagement("dwell", 40, sum="duration_seconds", at_least=300)])
+    )
+    for odd in (float("nan"), float("inf"), "不明", "－"):
+        views = [abc_view("D", 1, 200, 1), abc_view("D", 2, odd, 2)]  # type: ignore[arg-type]
+        assert scorer.score(lead("D"), views, NOW).total == 0
+        views.append(abc_view("D", 3, "１００秒", 3))  # type: ignore[arg-type]
+        assert scorer.score(lead("D"), views, NOW).total == 40
+
+
 def test_numeric_range_reads_the_leading_number_of_full_width_text() -> None:
     scorer = Scorer(rules(fit=[_fit("size", 15, "employees", min=300)]))
     sized = {"１，２００名": 15, "300": 15, "299": 0, "不明": 0}
