@@ -17,27 +17,31 @@ from connector.scoring.rules import Band, FitRule, RuleSet
 class _Fit:
     """One fit rule, remembering its contribution per attribute value (values repeat a lot)."""
 
-    __slots__ = ("_holds", "_rule", "_seen")
+    __slots__ = ("_field", "_holds", "_rule", "_seen")
 
     def __init__(self, rule: FitRule) -> None:
         self._rule = rule
+        self._field = rule.field
         self._holds = compile_condition(rule)
         self._seen: dict[str, Contribution | None] = {}
 
     def contribution(self, lead: Lead) -> Contribution | None:
         """The rule's contribution for the lead's attribute (None when it does not hold)."""
-        value = lead.attributes.get(self._rule.field)
+        value = lead.attributes.get(self._field)
         if value is None:
             return None
         seen = self._seen
-        if value in seen:
-            return seen[value]
+        return seen[value] if value in seen else self._remember(value)
+
+    def _remember(self, value: str) -> Contribution | None:
+        seen = self._seen
         if len(seen) >= MEMO_LIMIT:
             seen.clear()
         rule = self._rule
-        holds = self._holds(value)
         found = seen[value] = (
-            Contribution(rule.id, rule.label, rule.points, "fit", None, (value,)) if holds else None
+            Contribution(rule.id, rule.label, rule.points, "fit", None, (value,))
+            if self._holds(value)
+            else None
         )
         return found
 
