@@ -117,11 +117,6 @@ class Engagement:
         if may_grow:
             occurrences = [(a.occurred_at, self.weight(a)) for a in [*inside, *later]]
             return next_points_change(occurrences, now, self.window, self.points)
-        if self.sum_of is None and not self.per_occurrence:
-            # A count rule stops when fewer than `at_least` remain: when the oldest
-            # len - at_least + 1 activities have left (`inside` is oldest first).
-            needed = math.ceil(self.at_least)
-            return inside[len(inside) - needed].occurred_at + self.window
         return _first_exit_change(inside, weights, self.window, points, self.points)
 
 
