@@ -148,3 +148,8 @@ def test_scoring_imports_no_io_and_reads_no_clock(path: Path) -> None:
             assert not module.startswith(FORBIDDEN_IMPORTS), f"{path.name} imports {module}"
             assert not module.startswith(IO_MODULES), f"{path.name} imports {module}"
         assert _called_name(node) not in FORBIDDEN_CALLS, f"{path.name} calls {_called_name(node)}"
+
+
+def test_a_naive_now_is_refused_rather_than_read_as_the_machines_local_time() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        Scorer(rules()).score(lead("L"), [], NOW.replace(tzinfo=None))

@@ -68,6 +68,8 @@ class Scorer:
 
     def score(self, lead: Lead, activities: Iterable[Activity], now: datetime) -> ScoreResult:
         """The lead's score as of `now` (timezone-aware) from its activities."""
+        if now.tzinfo is None:
+            raise ValueError("score needs a timezone-aware `now`; activities are in UTC")
         # Activities are in UTC; comparing them with a `now` in another zone is 20x slower.
         now = now.astimezone(UTC)
         contributions = []
