@@ -174,7 +174,8 @@ def _engagement_rules(draw: st.DrawFn) -> EngagementRule:
 @st.composite
 def _coarse_page_views(draw: st.DrawFn) -> list[Activity]:
     # Whole days and round durations, so that activities share instants and sums land
-    # exactly on thresholds: the edges where a shortcut would go wrong.
+    # exactly on thresholds: the edges where a shortcut would go wrong. A negative duration
+    # sends the summing rule down the general path, which must then still agree.
     count = draw(st.integers(min_value=0, max_value=10))
     return [
         Activity(
@@ -184,7 +185,7 @@ def _coarse_page_views(draw: st.DrawFn) -> list[Activity]:
             NOW - timedelta(days=draw(st.integers(min_value=-3, max_value=35))),
             {
                 "page": draw(_pages),
-                "duration_seconds": draw(st.sampled_from([0.0, 50.0, 150.0, 300.0, 250.5])),
+                "duration_seconds": draw(st.sampled_from([0.0, 50.0, 150.0, 300.0, 250.5, -100.0])),
             },
         )
         for number in range(count)
