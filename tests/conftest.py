@@ -1,9 +1,9 @@
 """Database fixtures for the state store: every state test runs on SQLite and on PostgreSQL.
 
-PostgreSQL runs when LEADSCORE_TEST_POSTGRES_URL is set, each test in a schema of its own
-that is dropped afterwards, so reruns and parallel runs never see each other's rows or
-locks. With LEADSCORE_REQUIRE_POSTGRES=1 (CI) a missing or unreachable server fails the
-PostgreSQL tests instead of skipping them.
+PostgreSQL runs at LEADSCORE_TEST_POSTGRES_URL, by default the local server on 127.0.0.1:5432,
+each test in a schema of its own that is dropped afterwards, so reruns and parallel runs never
+see each other's rows or locks. Where no server answers, the PostgreSQL tests are skipped with
+the reason; with LEADSCORE_REQUIRE_POSTGRES=1 (CI) they fail instead.
 """
 
 from __future__ import annotations
@@ -24,28 +24,29 @@ from tests.cli_support import copy_example
 
 POSTGRES_URL_VARIABLE = "LEADSCORE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "LEADSCORE_REQUIRE_POSTGRES"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _postgres_unavailable(reason: str) -> NoReturn:
     """Skip the PostgreSQL tests, or fail them when CI requires PostgreSQL."""
     if os.environ.get(REQUIRE_POSTGRES_VARIABLE) == "1":
         pytest.fail(f"{REQUIRE_POSTGRES_VARIABLE}=1 but {reason}", pytrace=False)
-    pytest.skip(f"{reason}; the PostgreSQL state tests need {POSTGRES_URL_VARIABLE} to reach one")
+    pytest.skip(f"{reason}; set {POSTGRES_URL_VARIABLE} to a server the state tests may use")
 
 
 @pytest.fixture(scope="session")
 def postgres_admin_engine() -> Iterator[Engine]:
     """An engine on the test PostgreSQL server, to create and drop per-test schemas."""
-    url = os.environ.get(POSTGRES_URL_VARIABLE)
-    if not url:
-        _postgres_unavailable(f"{POSTGRES_URL_VARIABLE} is not set")
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    url = make_url(os.environ.get(POSTGRES_URL_VARIABLE) or DEFAULT_POSTGRES_URL)
+    # A machine without PostgreSQL should skip at once, not wait on the OS connect timeout.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
     except OperationalError as error:
         engine.dispose()
-        _postgres_unavailable(f"PostgreSQL at {POSTGRES_URL_VARIABLE} is unreachable: {error.orig}")
+        where = url.render_as_string(hide_password=True)
+        _postgres_unavailable(f"no PostgreSQL answers at {where}: {error.orig}")
     yield engine
     engine.dispose()
 
