@@ -24,7 +24,8 @@ def run_tables(console: Console, report: RunReport, top: int) -> None:
     """The top leads, the band changes, and (for a dry run) the planned tasks."""
     console.print(_leads_table("Top leads", report.top(top)))
     changes = report.priority_changes()
-    if changes:
+    # When no lead had a band before (a first run), every lead "changed": the top table says it.
+    if any(before is not None for _, before in changes):
         console.print(_changes_table(changes))
     if report.request.dry_run and report.tasks:
         tasks = Table("key", "owner", "subject", "due", title="Follow-up tasks (planned)")

@@ -72,12 +72,14 @@ class RunReport:
         return Counter(item.result.priority for item in self.scored)
 
     def priority_changes(self) -> list[tuple[Scored, str | None]]:
-        """Leads whose band differs from what the CRM showed, with the band before."""
+        """Leads whose band differs from what the CRM showed, with the band before; best first."""
         changes = []
         for item in self.scored:
             before = item.lead.current.priority if item.lead.current else None
             if before != item.result.priority:
                 changes.append((item, before))
+        # The leads a manager looks for first: the ones that now score highest.
+        changes.sort(key=lambda change: (-change[0].result.total, change[0].lead.id))
         return changes
 
     def top(self, limit: int = 10) -> list[Scored]:

@@ -155,3 +155,18 @@ def test_crm_text_with_brackets_is_shown_as_written(
     out = capsys.readouterr().out
     assert "金子 [/] 直美" in out
     assert "[bold]Tamba" in out
+
+
+def test_priority_changes_list_the_highest_scores_first_and_skip_a_first_run(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["sync", "--config", str(config), "--top", "3"]
+    assert main([*argv, "--as-of", AS_OF]) == 0
+    assert "Priority changes" not in capsys.readouterr().out  # every lead is new: nothing to say
+    assert main([*argv, "--as-of", "2026-12-01T18:00:00+09:00"]) == 0
+    changes = capsys.readouterr().out.split("Priority changes", 1)[1]
+    rows = [line.split("│") for line in changes.splitlines() if line.startswith("│ L")]
+    scores = [int(row[5]) for row in rows]
+    assert len(rows) > 1
+    assert scores == sorted(scores, reverse=True)
+    assert all(row[3].strip() != row[4].strip() for row in rows)  # before differs from now
