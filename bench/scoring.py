@@ -1,10 +1,10 @@
 """Scoring throughput: 100k leads, 1M activities, the example rules; prints activities/s.
 
-Run: .venv/bin/python -m bench.scoring [--leads N] [--activities N] [--repeat N]
+Run: .venv/bin/python -m bench.scoring [--leads N] [--activities N] [--repeat N] [--lead-order]
 Target (issue 2): >= 500k activities/s on one core. Figures are medians of --repeat runs; the
 best run is printed too, since a shared machine only ever makes a run slower. The interpreter
 is printed because its build matters: an optimised CPython (PGO + LTO, as in the official
-Docker images and distribution packages) runs this 1.2-1.5x faster than a default pyenv build.
+Docker images and distribution packages) runs this about 1.1x faster than a default pyenv build.
 
 So does where the activities sit in memory. By default they stay in the order they were made,
 each lead's scattered over the whole heap, as when a time-ordered export is read whole; scoring
