@@ -35,8 +35,8 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.hubspot import HubSpotAdapter, HubSpotSettings, load_hubspot_mapping  # noqa: E402
-from connector.config import load_settings  # noqa: E402
+from adapters.hubspot.adapter import HubSpotAdapter, HubSpotSettings, load_hubspot_mapping  # noqa: E402
+from connector.compose import load_settings  # noqa: E402
 from connector.http import RateLimiter  # noqa: E402
 from connector.state import StateStore  # noqa: E402
 from connector.sync import Pipeline, RunReport, RunRequest  # noqa: E402

@@ -26,8 +26,8 @@ from pathlib import Path
 import requests
 from simple_salesforce.api import Salesforce
 
-from adapters.salesforce_soql import select
-from connector.config import load_settings
+from adapters.salesforce.soql import select
+from connector.compose import load_settings
 from connector.http import CallMeter, RequestsBridge, make_client
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest

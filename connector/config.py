@@ -1,10 +1,14 @@
-"""Configuration: one TOML file plus LEADSCORE_ environment overrides, validated up front."""
+"""Core configuration: the sections every run has, whichever CRM; read from TOML + environment.
+
+The CRM sections (`[csv]`, `[salesforce]`, `[hubspot]`) belong to their adapters; the full
+`Settings` that adds them is composed in `connector.compose`.
+"""
 
 from __future__ import annotations
 
-import tomllib
+import string
 from pathlib import Path
-from typing import Any, Literal, Self, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -13,18 +17,15 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
-    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from adapters.hubspot_config import HubSpotSettings
-from adapters.salesforce_settings import SALESFORCE_CREDENTIALS_HELP, SalesforceSettings
-from connector.config_errors import describe_validation_error, secret_keys_in
 from connector.errors import ConfigError
-from connector.followup import check_template
 from connector.scoring import RuleSet
+from connector.validation import describe_validation_error, read_toml, secret_keys_in
 
 _M = TypeVar("_M", bound=BaseModel)
+_S = TypeVar("_S", bound="CoreSettings")
 
 ENV_PREFIX = "LEADSCORE_"
 ENV_DELIMITER = "__"
@@ -35,18 +36,10 @@ class _Section(BaseModel):
 
 
 class CrmSettings(_Section):
-    """Which CRM to talk to, and the mapping file that translates its fields."""
+    """Which CRM to talk to (an adapter plugin's name), and the mapping file for its fields."""
 
-    adapter: Literal["csv", "salesforce", "hubspot"] = "csv"
+    adapter: str = "csv"
     mapping: Path | None = None
-
-
-class CsvSettings(_Section):
-    """The local-files "CRM": input files and where results are written."""
-
-    leads: Path
-    activities: Path
-    output_dir: Path = Path("out")
 
 
 class FollowUpSettings(_Section):
@@ -69,8 +62,26 @@ class StateSettings(_Section):
     url: str | None = None
 
 
-class Settings(BaseSettings):
-    """Everything a run needs; built by `load_settings`, never from ambient files."""
+#: Placeholders a follow-up subject may use.
+TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
+
+
+def check_template(template: str) -> str:
+    """The template if it formats with the known fields; ValueError naming them otherwise."""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    except ValueError as error:
+        raise ValueError(f"not a valid template: {error}") from None
+    unknown = sorted(names - set(TEMPLATE_FIELDS))
+    if unknown:
+        raise ValueError(
+            f"unknown placeholder(s) {', '.join(unknown)}; use {', '.join(TEMPLATE_FIELDS)}"
+        )
+    return template
+
+
+class CoreSettings(BaseSettings):
+    """What every run needs, whichever CRM; built by `load_settings`, never from ambient files."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, extra="forbid"
@@ -78,12 +89,9 @@ class Settings(BaseSettings):
 
     timezone: str = "Asia/Tokyo"
     crm: CrmSettings = CrmSettings()
-    csv: CsvSettings | None = None
     scoring: RuleSet
     follow_up: FollowUpSettings = FollowUpSettings()
     state: StateSettings = StateSettings()
-    salesforce: SalesforceSettings | None = None
-    hubspot: HubSpotSettings | None = None
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -96,24 +104,6 @@ class Settings(BaseSettings):
                 f"unknown time zone {value!r}; use an IANA name such as Asia/Tokyo"
             ) from None
         return value
-
-    @model_validator(mode="after")
-    def _adapter_has_its_section(self) -> Self:
-        adapter = self.crm.adapter
-        if adapter == "csv" and self.csv is None:
-            raise ValueError("crm.adapter = 'csv' needs a [csv] section with leads and activities")
-        if adapter == "salesforce" and self.salesforce is None:
-            raise ValueError(f"crm.adapter = 'salesforce': {SALESFORCE_CREDENTIALS_HELP}")
-        if adapter == "hubspot" and (self.hubspot is None or self.hubspot.access_token is None):
-            raise ValueError(
-                "crm.adapter = 'hubspot' needs a private app's access token in the environment: "
-                "set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
-            )
-        if adapter != "csv" and self.crm.mapping is None:
-            raise ValueError(
-                f"crm.adapter = {adapter!r} needs crm.mapping = 'mappings/{adapter}.toml'"
-            )
-        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -134,29 +124,17 @@ class Settings(BaseSettings):
         return (env_settings, init_settings, file_secret_settings)
 
 
-def load_settings(path: Path) -> Settings:
-    """Read and validate the config file at `path`, with environment overrides applied."""
-    data = _read_toml(path)
-    secrets = secret_keys_in(Settings, data)
+def read_settings(path: Path, model: type[_S]) -> _S:
+    """Read the config file at `path` as `model`, with environment overrides applied."""
+    data = read_toml(path, what="config", hint="pass --config PATH")
+    secrets = secret_keys_in(model, data)
     if secrets:
         raise ConfigError(_secrets_message(path, secrets))
     try:
-        settings = Settings(**data)
+        settings = model(**data)
     except ValidationError as error:
-        raise ConfigError(describe_validation_error(error, path, Settings, ENV_PREFIX)) from None
+        raise ConfigError(describe_validation_error(error, path, model, ENV_PREFIX)) from None
     return _resolve_paths(settings, path.resolve().parent)
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found (pass --config PATH)") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
 
 
 def _secrets_message(path: Path, keys: list[str]) -> str:
@@ -167,7 +145,7 @@ def _secrets_message(path: Path, keys: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _resolve_paths(settings: Settings, base: Path) -> Settings:
+def _resolve_paths(settings: _S, base: Path) -> _S:
     """Relative paths in the config are relative to the config file's folder."""
     resolved = _resolve_model_paths(settings, base)
     return resolved.model_copy(update={"config_dir": base})
@@ -185,10 +163,10 @@ def _resolve_model_paths(model: _M, base: Path) -> _M:
 
 
 __all__ = [
+    "CoreSettings",
     "CrmSettings",
-    "CsvSettings",
     "FollowUpSettings",
-    "Settings",
     "StateSettings",
-    "load_settings",
+    "check_template",
+    "read_settings",
 ]

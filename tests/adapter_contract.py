@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from adapters.base import Adapter, FollowUpTask, ScoreWrite
 from connector.model import Activity, Lead
+from connector.ports import Adapter, FollowUpTask, ScoreWrite
 
 MakeAdapter = Callable[[Sequence[Lead], Sequence[Activity]], Adapter]
 

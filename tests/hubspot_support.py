@@ -9,15 +9,15 @@ import httpx
 import pytest
 import respx
 
-from adapters.base import InputProblem
-from adapters.hubspot import HubSpotAdapter, HubSpotMapping, HubSpotSettings
-from adapters.hubspot_config import (
+from adapters.hubspot.adapter import HubSpotAdapter, HubSpotMapping, HubSpotSettings
+from adapters.hubspot.settings import (
     ContactPropertySource,
     EngagementSource,
     FormSource,
     PageViewSource,
 )
 from connector.model import Activity, Lead
+from connector.ports import InputProblem
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
 
 TOKYO = ZoneInfo("Asia/Tokyo")

@@ -8,12 +8,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from adapters.base import InputProblem
-from adapters.salesforce import SalesforceAdapter
-from adapters.salesforce_mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
-from adapters.salesforce_settings import SalesforceSettings
+from adapters.salesforce.adapter import SalesforceAdapter
+from adapters.salesforce.mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
+from adapters.salesforce.settings import SalesforceSettings
 from connector.http import IDEMPOTENT_METHODS, CallMeter, make_client
 from connector.model import Activity, Lead
+from connector.ports import InputProblem
 from tests.fakes.salesforce import INSTANCE, FakeOrg, sf_datetime
 
 ZONE = "Asia/Tokyo"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from connector.config import Settings
+from connector.compose import Settings
 from connector.model import Activity, Lead
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.hubspot import load_hubspot_mapping
-from adapters.local_files import load_csv_mapping
-from adapters.salesforce_mapping import load_salesforce_mapping
-from connector.config import load_settings
+from adapters.files.adapter import load_csv_mapping
+from adapters.hubspot.adapter import load_hubspot_mapping
+from adapters.salesforce.mapping import load_salesforce_mapping
+from connector.compose import load_settings
 from connector.errors import ConfigError
 from tests.scoring_support import ROOT
 

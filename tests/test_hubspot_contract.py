@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.base import Adapter
 from connector.model import Activity, Lead
+from connector.ports import Adapter
 from tests.adapter_contract import AdapterContract, MakeAdapter
 from tests.fakes.hubspot import FakePortal
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder, seed

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.hubspot import HubSpotSettings, build_hubspot_adapter
+from adapters.hubspot.adapter import HubSpotSettings, build_hubspot_adapter
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.hubspot import check_hubspot, load_hubspot_mapping, setup_hubspot
+from adapters.hubspot.adapter import check_hubspot, load_hubspot_mapping, setup_hubspot
 from connector.errors import ConfigError
 from tests.fakes.hubspot import FakePortal
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
@@ -109,8 +109,12 @@ def test_a_mapping_typo_names_the_file_and_the_key(tmp_path: Path) -> None:
         SHIPPED_MAPPING.read_text(encoding="utf-8").replace("value_as =", "value_ass ="),
         encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match=r"hubspot\.toml.*activities\.0\..*value_ass"):
+    with pytest.raises(ConfigError) as raised:
         load_hubspot_mapping(path)
+    message = str(raised.value)
+    assert f"{path}: the mapping is not valid" in message
+    key = "activities[0].contact_property.value_ass"
+    assert f"{key}: unknown key; did you mean 'value_as'?" in message
 
 
 def test_check_names_mapped_properties_the_portal_lacks(

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from adapters.base import FollowUpTask, ScoreWrite
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from connector.ports import FollowUpTask, ScoreWrite
 from tests.fakes.hubspot import FakePortal
 from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
 

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from adapters.base import InputProblem
-from adapters.local_files import LocalFilesAdapter, load_csv_mapping
+from adapters.files.adapter import LocalFilesAdapter, load_csv_mapping
 from connector.errors import InputError
+from connector.ports import InputProblem
 from tests.scoring_support import ROOT
 
 LEADS = "id,name,company,industry,title,owner\nL1,山田 太郎,ﾐﾂﾜ精工株式会社,自動車,部長,sato\n"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from adapters.base import Adapter
-from adapters.local_files import CsvMapping, LocalFilesAdapter
+from adapters.files.adapter import CsvMapping, LocalFilesAdapter
 from connector.model import Activity, Lead
+from connector.ports import Adapter
 from tests.adapter_contract import AdapterContract, MakeAdapter
 
 LEAD_HEADER = ["id", "email", "name", "company", "industry", "employees", "department", "title"]

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from adapters.base import Adapter
 from connector.model import Activity, Lead
+from connector.ports import Adapter
 from tests.adapter_contract import NOW, AdapterContract, MakeAdapter
 from tests.fakes.memory import MemoryAdapter, MemoryCrm
 

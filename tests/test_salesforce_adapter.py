@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from adapters.base import FollowUpTask, ScoreWrite
-from adapters.salesforce import build_salesforce_adapter
+from adapters.salesforce.adapter import build_salesforce_adapter
 from connector.errors import BudgetExhausted, ConfigError, FatalCrmError, RetriableCrmError
 from connector.http import CallMeter
+from connector.ports import FollowUpTask, ScoreWrite
 from tests.fakes.salesforce import FakeOrg, sf_datetime
 from tests.salesforce_support import (
     MAPPING_PATH,

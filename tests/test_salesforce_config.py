@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from adapters.salesforce_mapping import load_salesforce_mapping
-from adapters.salesforce_settings import SalesforceSettings
+from adapters.salesforce.mapping import load_salesforce_mapping
+from adapters.salesforce.settings import SalesforceSettings
 from connector.errors import ConfigError
 from tests.salesforce_support import MAPPING_PATH
 

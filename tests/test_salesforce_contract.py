@@ -6,8 +6,8 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from adapters.base import Adapter
 from connector.model import Activity, Lead
+from connector.ports import Adapter
 from tests.adapter_contract import AdapterContract, MakeAdapter
 from tests.fakes.salesforce import FakeOrg
 from tests.salesforce_support import make_adapter, seed

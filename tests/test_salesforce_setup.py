@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.base import CheckItem
-from adapters.salesforce import SalesforceAdapter, check_salesforce, setup_salesforce
-from adapters.salesforce_mapping import load_salesforce_mapping
+from adapters.salesforce.adapter import SalesforceAdapter, check_salesforce, setup_salesforce
+from adapters.salesforce.mapping import load_salesforce_mapping
+from connector.ports import CheckItem
 from tests.fakes.salesforce import FakeOrg
 from tests.fakes.salesforce_schema import RESULT_FIELDS
 from tests.salesforce_support import MAPPING_PATH, make_adapter, session_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.config import Settings, load_settings
+from connector.compose import Settings, load_settings
 from connector.model import Activity, Lead
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest

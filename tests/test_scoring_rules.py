@@ -117,7 +117,7 @@ def test_reasons_are_cut_to_the_limit_with_a_count_of_the_rest() -> None:
 
 
 FORBIDDEN_IMPORTS = ("httpx", "requests", "adapters", "sqlalchemy", "simple_salesforce", "hubspot")
-IO_MODULES = ("connector.sync", "connector.config", "connector.cli", "connector.build")
+IO_MODULES = ("connector.sync", "connector.config", "connector.cli", "connector.compose")
 FORBIDDEN_CALLS = {"now", "today", "utcnow", "time", "open", "monotonic"}
 
 

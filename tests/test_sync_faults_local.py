@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.build import build_local_files
-from connector.config import load_settings
+from connector.compose import build_adapter, load_settings
 from connector.state import StateStore
 from connector.sync import Pipeline, RunRequest
 from tests.cli_support import read_csv
@@ -23,7 +22,7 @@ AS_OF = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 def _run(config: Path, store: StateStore, faults: Faults | None, clock: datetime) -> None:
     settings = load_settings(config)
-    adapter = build_local_files(settings, lambda problem: None)
+    adapter = build_adapter(settings, lambda problem: None)
     if faults is not None:
         adapter, store = CrashingAdapter(adapter, faults), CrashingStore(store, faults)  # type: ignore[assignment]
     Pipeline(settings, adapter, store, clock=lambda: clock).run(RunRequest(AS_OF))

@@ -6,8 +6,8 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from adapters.base import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 from connector.model import Activity, CurrentResult, Lead
+from connector.ports import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 
 
 class Crash(Exception):

@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from adapters.base import RecordFailure
-from adapters.salesforce_session import SalesforceConnection
+from adapters.salesforce.client import SalesforceConnection
 from connector.errors import RetriableCrmError
+from connector.ports import RecordFailure
 
 _DONE = frozenset({"JobComplete", "Failed", "Aborted"})
 

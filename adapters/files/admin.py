@@ -5,10 +5,13 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from adapters.base import CheckItem
-from adapters.local_files import LocalFilesAdapter
 from connector.errors import InputError
+from connector.ports import CheckItem
+
+if TYPE_CHECKING:
+    from adapters.files.adapter import LocalFilesAdapter
 
 
 def check_local_files(adapter: LocalFilesAdapter) -> list[CheckItem]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import CheckItem
-from adapters.salesforce_mapping import ActivitySource
+from adapters.salesforce.mapping import ActivitySource
 from connector.errors import CrmError
+from connector.ports import CheckItem
 
 if TYPE_CHECKING:
-    from adapters.salesforce import SalesforceAdapter
+    from adapters.salesforce.adapter import SalesforceAdapter
 
 NUMBER = frozenset({"double", "int", "currency", "percent", "long"})
 TEXT = frozenset({"string", "picklist", "textarea", "combobox", "email", "phone", "url"})

@@ -17,21 +17,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from adapters.base import (
-    FollowUpTask,
-    ProblemSink,
-    RecordFailure,
-    ScoreWrite,
-    TaskOutcome,
-)
-from adapters.hubspot_activities import ActivityReader
-from adapters.hubspot_api import Clock, HubSpotCalls, HubSpotRequestError, Json, Sleep
-from adapters.hubspot_config import (
-    HubSpotMapping,
-    HubSpotSettings,
-    load_hubspot_mapping,
-)
-from adapters.hubspot_objects import (
+from adapters.hubspot.admin import check_hubspot, setup_hubspot
+from adapters.hubspot.client import Clock, HubSpotCalls, HubSpotRequestError, Json, Sleep
+from adapters.hubspot.read import ActivityReader
+from adapters.hubspot.search import (
     BATCH_LIMIT,
     batch_read,
     chunks,
@@ -41,10 +30,22 @@ from adapters.hubspot_objects import (
     search_all,
     search_filter,
 )
-from adapters.hubspot_setup import check_hubspot, setup_hubspot
+from adapters.hubspot.settings import (
+    HubSpotMapping,
+    HubSpotSettings,
+    load_hubspot_mapping,
+)
 from connector.errors import ConfigError, FatalCrmError
 from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
 from connector.model import Activity, CurrentResult, Lead
+from connector.ports import (
+    CheckItem,
+    FollowUpTask,
+    ProblemSink,
+    RecordFailure,
+    ScoreWrite,
+    TaskOutcome,
+)
 
 __all__ = [
     "HubSpotAdapter",
@@ -286,6 +287,14 @@ class HubSpotAdapter:
             )
             self._task_association = _default_association(body)
         return self._task_association
+
+    def check(self) -> list[CheckItem]:
+        """Token scopes, the property group, result properties and mapped attributes."""
+        return check_hubspot(self)
+
+    def setup(self, *, dry_run: bool) -> list[CheckItem]:
+        """Create the property group and the result properties."""
+        return setup_hubspot(self, dry_run=dry_run)
 
     def close(self) -> None:
         """Close the HTTP client (nothing is buffered)."""

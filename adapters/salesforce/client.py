@@ -22,7 +22,7 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.util import exception_handler
 
-from adapters.salesforce_settings import SalesforceSettings
+from adapters.salesforce.settings import SalesforceSettings
 from connector.errors import (
     BudgetExhausted,
     ConfigError,

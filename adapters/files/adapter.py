@@ -9,7 +9,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.base import (
+from adapters.files.admin import check_local_files, setup_local_files
+from adapters.files.client import Table, open_table, require_columns
+from adapters.files.write import ScoresFile, TasksFile
+from connector.model import CANONICAL_KINDS, Activity, Lead
+from connector.ports import (
+    CheckItem,
     FollowUpTask,
     InputProblem,
     ProblemSink,
@@ -17,11 +22,8 @@ from adapters.base import (
     ScoreWrite,
     TaskOutcome,
 )
-from adapters.local_outputs import ScoresFile, TasksFile
-from adapters.mapping_files import load_mapping
-from adapters.tabular import Table, open_table, require_columns
-from connector.model import CANONICAL_KINDS, Activity, Lead
 from connector.timestamps import parse_timestamp
+from connector.validation import load_mapping
 
 LEAD_COLUMNS = ("id",)
 ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at")
@@ -129,6 +131,14 @@ class LocalFilesAdapter:
         """Append the tasks not yet in tasks.csv, rewriting it atomically."""
         created = self._tasks.append(tasks)
         return TaskOutcome(created={key: key for key in created})
+
+    def check(self) -> list[CheckItem]:
+        """Both input files readable with their columns, the output folder writable."""
+        return check_local_files(self)
+
+    def setup(self, *, dry_run: bool) -> list[CheckItem]:
+        """Create the output folder."""
+        return setup_local_files(self, dry_run=dry_run)
 
     def close(self) -> None:
         """Nothing is held open between calls."""

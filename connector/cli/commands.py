@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress
 
-from adapters.base import Adapter, CheckItem, InputProblem
-from connector.admin import check, setup
-from connector.build import build_adapter, open_state
-from connector.config import Settings, load_settings
+from connector.cli.status import print_status, status_summary
+from connector.cli.summary import explanation, run_summary
+from connector.cli.tables import explain_table, items_table, problems_text, run_line, run_tables
+from connector.compose import build_adapter, load_settings, open_state
+from connector.config import CoreSettings
 from connector.errors import (
     ConfigError,
     CrmError,
@@ -28,11 +29,9 @@ from connector.errors import (
     StateError,
 )
 from connector.logs import configure_logging, redact, secret_values
-from connector.render import explain_table, items_table, problems_text, run_line, run_tables
+from connector.ports import Adapter, CheckItem, InputProblem
 from connector.scoring import Scorer, ScoreResult
-from connector.status import print_status, status_summary
-from connector.summary import explanation, run_summary
-from connector.sync import Pipeline, RunReport, RunRequest
+from connector.sync.pipeline import Pipeline, RunReport, RunRequest
 from connector.timestamps import parse_as_of
 
 #: Exit codes by error group; anything else leadscore raises on purpose exits 3.
@@ -74,7 +73,7 @@ def _options(
     configure_logging(verbose=verbose)
 
 
-def _settings(config: Path) -> Settings:
+def _settings(config: Path) -> CoreSettings:
     """Load the config and make sure none of its secrets can reach a log line."""
     settings = load_settings(config)
     redact(secret_values(settings))
@@ -215,7 +214,9 @@ def explain(
         console.print(f"next change: {local}", markup=False, highlight=False)
 
 
-def _explain(settings: Settings, adapter: Adapter, lead_id: str, as_of: str | None) -> ScoreResult:
+def _explain(
+    settings: CoreSettings, adapter: Adapter, lead_id: str, as_of: str | None
+) -> ScoreResult:
     leads = list(adapter.read_leads([lead_id]))
     if not leads:
         raise InputError(f"lead {lead_id!r} not found in the {settings.crm.adapter} CRM")
@@ -245,7 +246,7 @@ def check_command(config: ConfigOption, as_json: JsonOption = False) -> None:
     settings = _settings(config)
     adapter = build_adapter(settings, lambda problem: None)
     try:
-        items = check(adapter)
+        items = adapter.check()
     finally:
         adapter.close()
     _print_items("check", items, as_json)
@@ -264,7 +265,7 @@ def setup_command(
     settings = _settings(config)
     adapter = build_adapter(settings, lambda problem: None)
     try:
-        items = setup(adapter, dry_run=dry_run)
+        items = adapter.setup(dry_run=dry_run)
     finally:
         adapter.close()
     _print_items("setup", items, as_json)

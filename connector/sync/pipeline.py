@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from adapters.base import Adapter, FollowUpTask, InputProblem, RecordFailure, ScoreWrite
-from connector.config import Settings
-from connector.followup import follow_up_labels
+from connector.config import CoreSettings
 from connector.model import Activity, Lead
-from connector.plan import Plan, Scored, TaskPolicy, as_written, plan_run
+from connector.ports import Adapter, FollowUpTask, InputProblem, RecordFailure, ScoreWrite
 from connector.scoring import Scorer, ScoreResult
 from connector.state import StateStore
+from connector.sync.followup import follow_up_labels
+from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run
 
 Progress = Callable[[int], None]
 Clock = Callable[[], datetime]
@@ -107,7 +107,11 @@ class Pipeline:
     """Runs the select -> read -> score -> diff -> write steps for one adapter and one store."""
 
     def __init__(
-        self, settings: Settings, adapter: Adapter, store: StateStore, clock: Clock = _wall_clock
+        self,
+        settings: CoreSettings,
+        adapter: Adapter,
+        store: StateStore,
+        clock: Clock = _wall_clock,
     ) -> None:
         self.settings = settings
         self.adapter = adapter

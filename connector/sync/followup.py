@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 
-from adapters.base import FollowUpTask
 from connector.model import Lead
+from connector.ports import FollowUpTask
 from connector.scoring import Band, ScoreResult
-
-TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
 
 
 class _Blank(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return ""
-
-
-def check_template(template: str) -> str:
-    """The template if it formats with the known fields; ValueError naming them otherwise."""
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
-    except ValueError as error:
-        raise ValueError(f"not a valid template: {error}") from None
-    unknown = sorted(names - set(TEMPLATE_FIELDS))
-    if unknown:
-        raise ValueError(
-            f"unknown placeholder(s) {', '.join(unknown)}; use {', '.join(TEMPLATE_FIELDS)}"
-        )
-    return template
 
 
 def follow_up_labels(bands: list[Band]) -> frozenset[str]:

@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from adapters.base import CheckItem, InputProblem
+from connector.ports import CheckItem, InputProblem
 from connector.scoring import ScoreResult
-from connector.sync import RunReport, Scored
+from connector.sync.pipeline import RunReport, Scored
 
 _SHOWN_PROBLEMS = 20
 

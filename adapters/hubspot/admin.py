@@ -6,13 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from adapters.base import CheckItem
-from adapters.hubspot_api import HubSpotCalls, HubSpotRequestError, Json
-from adapters.hubspot_config import ContactPropertySource, FormSource, HubSpotMapping
+from adapters.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
+from adapters.hubspot.settings import ContactPropertySource, FormSource, HubSpotMapping
 from connector.errors import CrmError
+from connector.ports import CheckItem
 
 if TYPE_CHECKING:
-    from adapters.hubspot import HubSpotAdapter
+    from adapters.hubspot.adapter import HubSpotAdapter
 
 #: Scopes every run needs; form sources add `forms`.
 REQUIRED_SCOPES = (

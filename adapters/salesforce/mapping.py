@@ -13,8 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-from adapters.mapping_files import load_mapping
-from adapters.salesforce_settings import SalesforceObject
+from adapters.salesforce.settings import SalesforceObject
+from connector.validation import load_mapping
 
 #: A field API name, or a relationship path of up to five hops (`Campaign.Type`).
 FieldName = Annotated[

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connector.errors import ConfigError
+from connector.validation import load_mapping
 
 
 class _Strict(BaseModel):
@@ -122,20 +121,4 @@ class HubSpotMapping(_Strict):
 
 def load_hubspot_mapping(path: Path) -> HubSpotMapping:
     """Read and validate a HubSpot mapping file; errors name the file and the key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read the HubSpot mapping: {error}") from error
-    try:
-        return HubSpotMapping.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError(f"{path}: {_describe(error)}") from error
-
-
-def _describe(error: ValidationError) -> str:
-    """The validation errors as `key: message` lines."""
-    lines = []
-    for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        lines.append(f"{key}: {item['msg']}")
-    return "; ".join(lines)
+    return load_mapping(path, HubSpotMapping)

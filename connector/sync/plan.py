@@ -7,12 +7,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
-from adapters.base import FollowUpTask, ScoreWrite
 from connector.config import FollowUpSettings
-from connector.followup import build_task, task_key
 from connector.model import CurrentResult, Lead
+from connector.ports import FollowUpTask, ScoreWrite
 from connector.scoring import ScoreResult
 from connector.state import TaskRecord, WrittenResult
+from connector.sync.followup import build_task, task_key
 
 
 @dataclass(frozen=True, slots=True)

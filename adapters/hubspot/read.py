@@ -6,17 +6,8 @@ from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from adapters.base import InputProblem, ProblemSink
-from adapters.hubspot_api import HubSpotCalls, Json
-from adapters.hubspot_config import (
-    ActivitySource,
-    ContactPropertySource,
-    EngagementSource,
-    FormSource,
-    HubSpotMapping,
-    PageViewSource,
-)
-from adapters.hubspot_objects import (
+from adapters.hubspot.client import HubSpotCalls, Json
+from adapters.hubspot.search import (
     ASSOCIATION_BATCH_LIMIT,
     associated_ids,
     batch_read,
@@ -25,7 +16,16 @@ from adapters.hubspot_objects import (
     search_all,
     search_filter,
 )
+from adapters.hubspot.settings import (
+    ActivitySource,
+    ContactPropertySource,
+    EngagementSource,
+    FormSource,
+    HubSpotMapping,
+    PageViewSource,
+)
 from connector.model import Activity, PropertyValue
+from connector.ports import InputProblem, ProblemSink
 
 #: Form submissions come 50 a page (the forms v1 maximum), newest first.
 _FORM_PAGE = 50

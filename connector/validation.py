@@ -1,16 +1,48 @@
-"""Turn pydantic's validation errors into messages that name the file, the key and the fix."""
+"""One TOML + pydantic loader for the config and every mapping, and one error formatter.
+
+Every message names the file, the key and the fix; nothing here knows which file it reads.
+"""
 
 from __future__ import annotations
 
 import difflib
 import os
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
+
+from connector.errors import ConfigError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def read_toml(path: Path, *, what: str, hint: str) -> dict[str, Any]:
+    """The TOML file at `path` as a dict; ConfigError names the file, `what` it is, and `hint`."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} file not found ({hint})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the {what} file: {error.strerror}") from None
+
+
+def load_mapping(path: Path, model: type[M]) -> M:
+    """Read the mapping file at `path` and validate it as `model`; ConfigError says what to fix."""
+    data = read_toml(path, what="mapping", hint="see crm.mapping")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(
+            describe_validation_error(error, path, model, "", what="mapping")
+        ) from None
 
 
 def describe_validation_error(
@@ -77,23 +109,42 @@ def _valid_keys_hint(model: type[BaseModel], loc: list[Any]) -> str:
 
 def _model_at(model: type[BaseModel], loc: list[Any]) -> type[BaseModel] | None:
     current: type[BaseModel] | None = model
+    union: list[type[BaseModel]] = []
     for part in loc:
-        if isinstance(part, int) or current is None:
+        if isinstance(part, int):
             continue
-        field = current.model_fields.get(str(part))
-        current = _model_in(field.annotation) if field is not None else None
+        if union:  # inside a tagged union, pydantic puts the member's tag in the location
+            current, union = _tagged(union, str(part)), []
+            if current is not None:
+                continue
+        field = current.model_fields.get(str(part)) if current is not None else None
+        models = _models_in(field.annotation) if field is not None else []
+        current = models[0] if len(models) == 1 else None
+        union = models if len(models) > 1 else []
     return current
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) in (Union, UnionType, list, dict):
-        for arg in get_args(annotation):
-            found = _model_in(arg)
-            if found is not None:
-                return found
+def _tagged(members: list[type[BaseModel]], tag: str) -> type[BaseModel] | None:
+    """The member of a discriminated union whose Literal field holds `tag`."""
+    for member in members:
+        for field in member.model_fields.values():
+            if get_origin(field.annotation) is Literal and tag in get_args(field.annotation):
+                return member
     return None
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    found: list[type[BaseModel]] = []
+    for arg in get_args(annotation):
+        found += _models_in(arg)
+    return found
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    models = _models_in(annotation)
+    return models[0] if models else None
 
 
 def secret_keys_in(model: type[BaseModel], data: Mapping[str, Any], prefix: str = "") -> list[str]:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from adapters.hubspot_api import HubSpotCalls, Json
+from adapters.hubspot.client import HubSpotCalls, Json
 
 T = TypeVar("T")
 

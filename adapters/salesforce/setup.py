@@ -12,12 +12,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from adapters.base import CheckItem
-from adapters.salesforce_soql import equals, is_in, select
+from adapters.salesforce.soql import equals, is_in, select
 from connector.errors import CrmError
+from connector.ports import CheckItem
 
 if TYPE_CHECKING:
-    from adapters.salesforce import SalesforceAdapter
+    from adapters.salesforce.adapter import SalesforceAdapter
 
 PERMISSION_SET = "LeadScore_Connector"
 PERMISSION_SET_LABEL = "leadscore connector"

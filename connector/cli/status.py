@@ -8,9 +8,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from connector.render import add_plain_row
+from connector.cli.tables import add_plain_row
 from connector.state import StateStore
-from connector.sync import LEADS_CURSOR, SCORE, TASK
+from connector.sync.pipeline import LEADS_CURSOR, SCORE, TASK
 
 _SHOWN = 10
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
-from adapters.base import FollowUpTask, ScoreWrite
-from adapters.salesforce_mapping import ActivitySource, ObjectMapping, SalesforceMapping
+from adapters.salesforce.mapping import ActivitySource, ObjectMapping, SalesforceMapping
 from connector.model import Activity, CurrentResult, Lead, PropertyValue
+from connector.ports import FollowUpTask, ScoreWrite
 
 
 def value_at(record: Mapping[str, Any], path: str) -> Any:

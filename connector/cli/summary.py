@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from adapters.base import FollowUpTask, ScoreWrite
+from connector.ports import FollowUpTask, ScoreWrite
 from connector.scoring import ScoreResult
-from connector.sync import RunReport
+from connector.sync.pipeline import RunReport
 
 Json = dict[str, Any]
 

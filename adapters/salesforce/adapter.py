@@ -15,18 +15,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from adapters.base import (
-    FollowUpTask,
-    InputProblem,
-    ProblemSink,
-    RecordFailure,
-    ScoreWrite,
-    TaskOutcome,
-)
-from adapters.salesforce_bulk import BulkWriter
-from adapters.salesforce_check import check_salesforce
-from adapters.salesforce_mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
-from adapters.salesforce_records import (
+from adapters.salesforce.bulk import BulkWriter
+from adapters.salesforce.check import check_salesforce
+from adapters.salesforce.client import ApiBudget, SalesforceConnection
+from adapters.salesforce.mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
+from adapters.salesforce.records import (
     activity_fields,
     activity_kind,
     lead_fields,
@@ -38,10 +31,9 @@ from adapters.salesforce_records import (
     to_lead,
     value_at,
 )
-from adapters.salesforce_session import ApiBudget, SalesforceConnection
-from adapters.salesforce_settings import SalesforceObject, SalesforceSettings
-from adapters.salesforce_setup import setup_salesforce
-from adapters.salesforce_soql import (
+from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
+from adapters.salesforce.setup import setup_salesforce
+from adapters.salesforce.soql import (
     at_or_after,
     chunked_in,
     equals,
@@ -53,6 +45,15 @@ from adapters.salesforce_soql import (
 from connector.errors import ConfigError
 from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
 from connector.model import Activity, Lead
+from connector.ports import (
+    CheckItem,
+    FollowUpTask,
+    InputProblem,
+    ProblemSink,
+    RecordFailure,
+    ScoreWrite,
+    TaskOutcome,
+)
 
 __all__ = [
     "SalesforceAdapter",
@@ -216,6 +217,14 @@ class SalesforceAdapter:
                 else:
                     failures.append(RecordFailure(task.key, save_error(result)))
         return TaskOutcome(created=created, failures=failures)
+
+    def check(self) -> list[CheckItem]:
+        """Login, API budget, mapped objects and fields, task creation."""
+        return check_salesforce(self)
+
+    def setup(self, *, dry_run: bool) -> list[CheckItem]:
+        """Create the result fields, the permission set and its assignment."""
+        return setup_salesforce(self, dry_run=dry_run)
 
     def close(self) -> None:
         """Release the HTTP client when this adapter built it."""

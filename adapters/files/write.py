@@ -9,9 +9,9 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 
-from adapters.base import FollowUpTask, ScoreWrite
 from connector.errors import ConfigError
 from connector.model import CurrentResult
+from connector.ports import FollowUpTask, ScoreWrite
 
 SCORE_COLUMNS = ("lead_id", "score", "priority", "reasons", "scored_at")
 TASK_COLUMNS = ("key", "lead_id", "owner", "subject", "due_date", "priority")

@@ -1,12 +1,21 @@
-"""The Adapter protocol every CRM adapter implements, and the records that cross it."""
+"""The port: the Adapter protocol every CRM adapter implements, and the records that cross it.
+
+The core (sync, cli, compose) talks to a CRM only through these names; an adapter package
+implements them and registers itself with an `AdapterPlugin` in its `__init__.py`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Generic, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
+from connector.errors import ConfigError
 from connector.model import Activity, Lead
 
 
@@ -65,6 +74,15 @@ class InputProblem:
 ProblemSink = Callable[[InputProblem], None]
 
 
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One line of `leadscore check` / `setup`: what was checked, whether it is fine, the fix."""
+
+    subject: str
+    ok: bool
+    detail: str
+
+
 class Adapter(Protocol):
     """Reads leads and activities from a CRM and writes results back; knows nothing of rules."""
 
@@ -110,15 +128,55 @@ class Adapter(Protocol):
         """Create one batch (at most `max_write_batch`) of follow-up tasks."""
         ...
 
+    def check(self) -> list[CheckItem]:
+        """What is fine and what is not for leadscore in this CRM (`leadscore check`)."""
+        ...
+
+    def setup(self, *, dry_run: bool) -> list[CheckItem]:
+        """Create what the CRM lacks (fields, permissions, folders), idempotently."""
+        ...
+
     def close(self) -> None:
         """Flush and release whatever the adapter holds (files, connections)."""
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class CheckItem:
-    """One line of `leadscore check` / `setup`: what was checked, whether it is fine, the fix."""
+S = TypeVar("S", bound=BaseModel)
 
-    subject: str
-    ok: bool
-    detail: str
+
+@dataclass(frozen=True, slots=True)
+class AdapterContext:
+    """What every adapter is built from besides its own config section."""
+
+    mapping: Path | None
+    zone: ZoneInfo
+    on_problem: ProblemSink
+
+    def mapping_path(self) -> Path:
+        """The mapping file, for adapters that cannot run without one."""
+        if self.mapping is None:
+            raise ConfigError("this adapter needs crm.mapping to name its mapping file")
+        return self.mapping
+
+
+def _always_ready(section: Any) -> bool:
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterPlugin(Generic[S]):
+    """One CRM as the composition root sees it: its name, config section and how to build it.
+
+    `name` is both the `[crm] adapter` value and the config section holding `settings`.
+    `build` imports the vendor SDK, so naming a plugin costs nothing until it is used.
+    """
+
+    name: str
+    settings: type[S]
+    build: Callable[[S, AdapterContext], Adapter]
+    #: What the user must add when the section is absent or not `ready` (one sentence).
+    missing_help: str
+    #: Whether the run needs `crm.mapping` to name a mapping file.
+    needs_mapping: bool = True
+    #: Whether a present section is complete (e.g. a token came from the environment).
+    ready: Callable[[S], bool] = _always_ready

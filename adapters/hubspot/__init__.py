@@ -1,0 +1,33 @@
+"""HubSpot (`adapter = "hubspot"`): contacts are leads; results go to contact properties."""
+
+from __future__ import annotations
+
+from adapters.hubspot.settings import HubSpotSettings
+from connector.ports import Adapter, AdapterContext, AdapterPlugin
+
+
+def build(settings: HubSpotSettings, context: AdapterContext) -> Adapter:
+    """The HubSpot adapter on its own metered client; imports hubspot-api-client only now."""
+    from adapters.hubspot.adapter import build_hubspot_adapter
+
+    return build_hubspot_adapter(
+        settings, context.mapping_path(), on_problem=context.on_problem, timezone=context.zone
+    )
+
+
+def has_token(settings: HubSpotSettings) -> bool:
+    """Whether the private app's token came from the environment."""
+    return settings.access_token is not None
+
+
+PLUGIN = AdapterPlugin(
+    name="hubspot",
+    settings=HubSpotSettings,
+    build=build,
+    missing_help=(
+        "needs a private app's access token in the environment: set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
+    ),
+    ready=has_token,
+)
+
+__all__ = ["PLUGIN", "HubSpotSettings"]
