@@ -31,8 +31,8 @@ from connector.compose import load_settings
 from connector.http import CallMeter, RequestsBridge, make_client
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest
+from tests.adapters.salesforce.support import add_marketing_schema, make_adapter, session_settings
 from tests.fakes.salesforce import INSTANCE, FakeOrg, sf_datetime
-from tests.salesforce_support import add_marketing_schema, make_adapter, session_settings
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

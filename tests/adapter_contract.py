@@ -76,6 +76,27 @@ ACTIVITIES = (
     Activity("A5", "L2", "trade_show_visit", NOW - timedelta(days=45)),
 )
 
+#: A lead over the follow-up bar (the article's lead C and then some), for end-to-end runs.
+HOT = Lead(
+    "L9",
+    {"name": "佐藤 次郎", "company": "佐藤自動車", "industry": "自動車", "email": "s@x.example"},
+    owner="005OWNER",
+)
+HOT_ACTIVITIES = [
+    Activity("H1", "L9", "trade_show_visit", NOW - timedelta(days=5)),
+    *(
+        Activity(
+            f"H{n}",
+            "L9",
+            "page_view",
+            NOW - timedelta(days=n),
+            {"page": "/products/abc", "duration_seconds": 150.0},
+        )
+        for n in range(2, 5)
+    ),
+    Activity("H5", "L9", "form_submit", NOW - timedelta(days=1), {"answer": "現在検討中"}),
+]
+
 
 def _task(key: str, lead_id: str) -> FollowUpTask:
     return FollowUpTask(

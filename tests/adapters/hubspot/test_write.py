@@ -8,8 +8,8 @@ import pytest
 
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from connector.ports import FollowUpTask, ScoreWrite
+from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import FakePortal
-from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
 
 __all__ = ["portal", "recorder"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -15,9 +14,10 @@ from connector.http import IDEMPOTENT_METHODS, CallMeter, make_client
 from connector.model import Activity, Lead
 from connector.ports import InputProblem
 from tests.fakes.salesforce import INSTANCE, FakeOrg, sf_datetime
+from tests.scoring_support import ROOT
 
 ZONE = "Asia/Tokyo"
-MAPPING_PATH = Path(__file__).resolve().parent.parent / "mappings" / "salesforce.toml"
+MAPPING_PATH = ROOT / "mappings" / "salesforce.toml"
 
 #: Downloads and survey answers live in a custom object in the test org.
 MARKETING_SOURCE = ActivitySource(

@@ -11,11 +11,10 @@ import pytest
 import respx
 
 from connector.cli import main
-from tests.adapter_contract import ACTIVITIES, LEADS
+from tests.adapter_contract import ACTIVITIES, HOT, HOT_ACTIVITIES, LEADS, NOW
+from tests.adapters.hubspot.support import DOWNLOAD_FORM, SURVEY_FORM, seed
 from tests.fakes.hubspot import FakePortal
-from tests.hubspot_support import DOWNLOAD_FORM, SURVEY_FORM, seed
 from tests.scoring_support import ROOT
-from tests.test_salesforce_sync import HOT, HOT_ACTIVITIES, NOW
 
 TOKEN = "test-token"
 

@@ -9,8 +9,8 @@ import pytest
 from connector.model import Activity, Lead
 from connector.ports import Adapter
 from tests.adapter_contract import AdapterContract, MakeAdapter
+from tests.adapters.salesforce.support import make_adapter, seed
 from tests.fakes.salesforce import FakeOrg
-from tests.salesforce_support import make_adapter, seed
 
 
 class TestSalesforceContract(AdapterContract):

@@ -9,9 +9,9 @@ import pytest
 from adapters.salesforce.adapter import SalesforceAdapter, check_salesforce, setup_salesforce
 from adapters.salesforce.mapping import load_salesforce_mapping
 from connector.ports import CheckItem
+from tests.adapters.salesforce.support import MAPPING_PATH, make_adapter, session_settings
 from tests.fakes.salesforce import FakeOrg
 from tests.fakes.salesforce_schema import RESULT_FIELDS
-from tests.salesforce_support import MAPPING_PATH, make_adapter, session_settings
 
 USER = "sync@example.com"
 

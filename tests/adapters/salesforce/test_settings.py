@@ -10,7 +10,7 @@ from pydantic import SecretStr, ValidationError
 from adapters.salesforce.mapping import load_salesforce_mapping
 from adapters.salesforce.settings import SalesforceSettings
 from connector.errors import ConfigError
-from tests.salesforce_support import MAPPING_PATH
+from tests.adapters.salesforce.support import MAPPING_PATH
 
 
 def test_the_shipped_mapping_loads() -> None:

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 
 from adapters.hubspot.adapter import HubSpotSettings, build_hubspot_adapter
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
-from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
 
 __all__ = ["portal", "recorder"]
 

@@ -4,39 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from connector.compose import Settings, load_settings
-from connector.model import Activity, Lead
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest
-from tests.adapter_contract import ACTIVITIES, LEADS, NOW
+from tests.adapter_contract import ACTIVITIES, HOT, HOT_ACTIVITIES, LEADS, NOW
+from tests.adapters.salesforce.support import make_adapter, seed
 from tests.fakes.salesforce import FakeOrg
-from tests.salesforce_support import make_adapter, seed
+from tests.scoring_support import ROOT
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config.example.toml"
-
-HOT = Lead(
-    "L9",
-    {"name": "佐藤 次郎", "company": "佐藤自動車", "industry": "自動車", "email": "s@x.example"},
-    owner="005OWNER",
-)
-HOT_ACTIVITIES = [
-    Activity("H1", "L9", "trade_show_visit", NOW - timedelta(days=5)),
-    *(
-        Activity(
-            f"H{n}",
-            "L9",
-            "page_view",
-            NOW - timedelta(days=n),
-            {"page": "/products/abc", "duration_seconds": 150.0},
-        )
-        for n in range(2, 5)
-    ),
-    Activity("H5", "L9", "form_submit", NOW - timedelta(days=1), {"answer": "現在検討中"}),
-]
+EXAMPLE_CONFIG = ROOT / "config.example.toml"
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ from adapters.salesforce.adapter import build_salesforce_adapter
 from connector.errors import BudgetExhausted, ConfigError, FatalCrmError, RetriableCrmError
 from connector.http import CallMeter
 from connector.ports import FollowUpTask, ScoreWrite
-from tests.fakes.salesforce import FakeOrg, sf_datetime
-from tests.salesforce_support import (
+from tests.adapters.salesforce.support import (
     MAPPING_PATH,
     add_marketing_schema,
     make_adapter,
     session_settings,
 )
+from tests.fakes.salesforce import FakeOrg, sf_datetime
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 

@@ -9,8 +9,8 @@ import pytest
 from connector.model import Activity, Lead
 from connector.ports import Adapter
 from tests.adapter_contract import AdapterContract, MakeAdapter
+from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder, seed
 from tests.fakes.hubspot import FakePortal
-from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder, seed
 
 __all__ = ["portal", "recorder"]  # fixtures used through pytest's injection
 

@@ -8,12 +8,13 @@ import pytest
 
 from adapters.hubspot.adapter import check_hubspot, load_hubspot_mapping, setup_hubspot
 from connector.errors import ConfigError
+from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import FakePortal
-from tests.hubspot_support import Recorder, adapter_on_fake, portal, recorder
+from tests.scoring_support import ROOT
 
 __all__ = ["portal", "recorder"]
 
-SHIPPED_MAPPING = Path(__file__).parent.parent / "mappings" / "hubspot.toml"
+SHIPPED_MAPPING = ROOT / "mappings" / "hubspot.toml"
 SCOPES = ["crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read",
           "crm.schemas.contacts.write", "forms"]  # fmt: skip
 STANDARD = ["email", "lastname", "firstname", "company", "industry", "numberofemployees",

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from connector.cli import main
-from tests.adapter_contract import ACTIVITIES, LEADS
+from tests.adapter_contract import ACTIVITIES, HOT, HOT_ACTIVITIES, LEADS, NOW
+from tests.adapters.salesforce.support import seed
 from tests.fakes.salesforce import INSTANCE, FakeOrg
-from tests.salesforce_support import seed
 from tests.scoring_support import ROOT
-from tests.test_salesforce_sync import HOT, HOT_ACTIVITIES, NOW
 
 TOKEN = "token-0"
 
