@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +29,34 @@ class CurrentResult:
     score: int | None
     priority: str | None
     reasons: str | None = None
+
+    @classmethod
+    def shown(cls, score: object, priority: object, reasons: object) -> CurrentResult | None:
+        """From a CRM's raw field values; None when it shows neither a score nor a band.
+
+        CRMs store an empty text as no value, so blank means absent, a scored record's
+        missing reasons read as "", and a score may come back as text or a float ("150.0").
+        """
+        number = _as_score(score)
+        band = _as_text(priority)
+        if number is None and band is None:
+            return None
+        return cls(number, band, _as_text(reasons) or "")
+
+
+def _as_text(value: object) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
+
+
+def _as_score(value: object) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value) if isinstance(value, int | float) else float(str(value).strip())
+    except ValueError:
+        return None
+    return round(number) if math.isfinite(number) else None
 
 
 @dataclass(frozen=True, slots=True)
