@@ -30,7 +30,7 @@ __all__ = [
     "RateLimiter",
     "RequestsBridge",
     "make_client",
-    "redact",
+    "scrub_credentials",
 ]
 
 log = logging.getLogger("leadscore.http")
@@ -50,7 +50,7 @@ _SECRET_PATTERNS = (
 )
 
 
-def redact(text: str) -> str:
+def scrub_credentials(text: str) -> str:
     """`text` with bearer tokens, session ids, passwords and access tokens replaced by ***."""
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1***", text)
@@ -237,10 +237,10 @@ class RetryingTransport(httpx.BaseTransport):
 
 def _loggable_target(url: httpx.URL) -> str:
     """The path and a redacted, shortened query: enough to debug, never a secret."""
-    query = redact(url.query.decode("ascii", "replace"))
+    query = scrub_credentials(url.query.decode("ascii", "replace"))
     if len(query) > 200:
         query = query[:200] + "..."
-    return redact(url.path) + (f"?{query}" if query else "")
+    return scrub_credentials(url.path) + (f"?{query}" if query else "")
 
 
 def make_client(

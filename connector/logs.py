@@ -71,7 +71,7 @@ def configure_logging(*, verbose: bool = False) -> None:
     logger.propagate = False
 
 
-def redact(values: Iterable[str]) -> None:
+def hide_in_logs(values: Iterable[str]) -> None:
     """Never let these values (tokens, passwords) reach a log line."""
     _REDACTOR.secrets.update(value for value in values if len(value) >= 4)
 

@@ -28,7 +28,7 @@ from connector.errors import (
     LeadscoreError,
     StateError,
 )
-from connector.logs import configure_logging, redact, secret_values
+from connector.logs import configure_logging, hide_in_logs, secret_values
 from connector.ports import Adapter, CheckItem, InputProblem
 from connector.scoring import Scorer, ScoreResult
 from connector.sync.pipeline import Pipeline, RunReport, RunRequest
@@ -76,7 +76,7 @@ def _options(
 def _settings(config: Path) -> CoreSettings:
     """Load the config and make sure none of its secrets can reach a log line."""
     settings = load_settings(config)
-    redact(secret_values(settings))
+    hide_in_logs(secret_values(settings))
     return settings
 
 

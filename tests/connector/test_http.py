@@ -16,8 +16,8 @@ from connector.http import (
     RateLimiter,
     RequestsBridge,
     make_client,
-    redact,
     retry_after_seconds,
+    scrub_credentials,
 )
 
 BASE = "https://crm.example.com"
@@ -125,7 +125,8 @@ def test_logs_every_call_without_secrets(caplog: pytest.LogCaptureFixture) -> No
 
 def test_redact_covers_session_ids_passwords_and_bearer_tokens() -> None:
     text = "<sessionId>00D!abc</sessionId> password=hunter2 Authorization: Bearer tok.en"
-    assert redact(text) == "<sessionId>***</sessionId> password=*** Authorization: Bearer ***"
+    expected = "<sessionId>***</sessionId> password=*** Authorization: Bearer ***"
+    assert scrub_credentials(text) == expected
 
 
 def test_simple_salesforce_goes_through_the_bridge() -> None:

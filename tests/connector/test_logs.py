@@ -10,7 +10,7 @@ import pytest
 from pydantic import BaseModel, SecretStr
 
 from connector.cli import main
-from connector.logs import configure_logging, redact, secret_values
+from connector.logs import configure_logging, hide_in_logs, secret_values
 from tests.cli_support import AS_OF
 
 
@@ -40,7 +40,7 @@ def test_secret_values_never_reach_a_log_line(capsys: pytest.CaptureFixture[str]
     settings = _Settings(crm=_Crm(access_token=SecretStr(token)))
     assert secret_values(settings) == [token]
     configure_logging()
-    redact(secret_values(settings))
+    hide_in_logs(secret_values(settings))
     logger = logging.getLogger("leadscore.test")
     logger.warning("calling with %s", token, extra={"url": f"https://x/?token={token}"})
     err = capsys.readouterr().err
