@@ -141,9 +141,10 @@ def per_record_script(org: FakeOrg, report: RunReport) -> int:
     sf.query_all(select("Lead", ["Id", "Industry", "Title"]))
     for sobject in ("CampaignMember", "Task", "WebVisit__c", "MarketingActivity__c"):
         sf.query_all(select(sobject, ["Id"]))
-    for write in report.writes:
+    for item in report.writes:
+        result = item.result
         sf.Lead.update(
-            write.lead_id, {"LeadScore__c": write.score, "LeadPriority__c": write.priority}
+            result.lead_id, {"LeadScore__c": result.total, "LeadPriority__c": result.priority}
         )
     for task in report.tasks:
         sf.Task.create({"WhoId": task.lead_id, "Subject": task.subject})

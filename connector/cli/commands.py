@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -31,7 +30,7 @@ from connector.errors import (
 from connector.logs import configure_logging, hide_in_logs, secret_values
 from connector.ports import Adapter, CheckItem, InputProblem
 from connector.scoring import Scorer, ScoreResult
-from connector.sync.pipeline import Pipeline, RunReport, RunRequest
+from connector.sync import Pipeline, RunReport, RunRequest
 from connector.timestamps import parse_as_of
 
 #: Exit codes by error group; anything else leadscore raises on purpose exits 3.
@@ -140,11 +139,10 @@ def sync(
     adapter = build_adapter(settings, problems.append)
     try:
         with open_state(settings, dry_run=dry_run) as store:
-            pipeline = Pipeline(settings, adapter, store)
+            pipeline = Pipeline(settings, adapter, store, problems=problems)
             report = _run_with_progress(pipeline, request, show=not as_json)
     finally:
         adapter.close()
-    report.problems = problems
     _print_run(report, as_json, top)
     if report.failures:
         raise typer.Exit(EXIT_RECORDS_FAILED)
@@ -221,8 +219,7 @@ def _explain(
     if not leads:
         raise InputError(f"lead {lead_id!r} not found in the {settings.crm.adapter} CRM")
     now = parse_as_of(as_of, settings.zone)
-    since = now - timedelta(days=settings.scoring.longest_window_days())
-    activities = list(adapter.read_activities([lead_id], since))
+    activities = list(adapter.read_activities([lead_id], settings.scoring.window_start(now)))
     return Scorer(settings.scoring).score(leads[0], activities, now)
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from connector.ports import FollowUpTask, ScoreWrite
+from connector.ports import FollowUpTask
 from connector.scoring import ScoreResult
-from connector.sync.pipeline import RunReport
+from connector.sync import RunReport
 
 Json = dict[str, Any]
 
@@ -34,7 +34,7 @@ def run_summary(report: RunReport) -> Json:
     }
     if request.dry_run:
         summary["planned"] = {
-            "writes": [_write(write) for write in report.writes],
+            "writes": [_write(item.result) for item in report.writes],
             "tasks": [_task(task) for task in report.tasks],
         }
     return summary
@@ -55,13 +55,13 @@ def _lead_line(result: ScoreResult) -> Json:
     }
 
 
-def _write(write: ScoreWrite) -> Json:
+def _write(result: ScoreResult) -> Json:
     return {
-        "lead_id": write.lead_id,
-        "score": write.score,
-        "priority": write.priority,
-        "reasons": write.reasons,
-        "scored_at": _iso(write.scored_at),
+        "lead_id": result.lead_id,
+        "score": result.total,
+        "priority": result.priority,
+        "reasons": result.reasons,
+        "scored_at": _iso(result.scored_at),
     }
 
 

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from connector.ports import CheckItem, InputProblem
 from connector.scoring import ScoreResult
-from connector.sync.pipeline import RunReport, Scored
+from connector.sync import RunReport, Scored
 
 _SHOWN_PROBLEMS = 20
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -135,6 +136,10 @@ class RuleSet(_Strict):
     def longest_window_days(self) -> int:
         """The farthest back any engagement rule looks, in days."""
         return max([self.window_days, *(rule.window_days or 0 for rule in self.engagement)])
+
+    def window_start(self, now: datetime) -> datetime:
+        """The earliest instant any rule looks back to from `now`: what a run must read."""
+        return now - timedelta(days=self.longest_window_days())
 
     def content_hash(self) -> str:
         """A short, stable hash of the rules and bands: changing them means a full rescore."""

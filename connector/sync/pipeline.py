@@ -10,20 +10,20 @@ Order of operations, chosen so that a crash anywhere converges on the next run:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from connector.config import CoreSettings
 from connector.model import Activity, Lead
-from connector.ports import Adapter, FollowUpTask, InputProblem, RecordFailure, ScoreWrite
-from connector.scoring import Scorer, ScoreResult
+from connector.ports import Adapter, FollowUpTask, InputProblem
+from connector.scoring import Scorer
 from connector.state import StateStore
 from connector.sync.followup import follow_up_labels
-from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run
+from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run, score_write
+from connector.sync.report import RunReport, RunRequest
 
 Progress = Callable[[int], None]
 Clock = Callable[[], datetime]
@@ -31,80 +31,20 @@ _T = TypeVar("_T")
 
 LEADS_CURSOR = "leads"
 SCORE, TASK = "score", "task"
-__all__ = ["Pipeline", "RunReport", "RunRequest", "Scored"]
+__all__ = ["LEADS_CURSOR", "SCORE", "TASK", "Pipeline", "RunReport", "RunRequest", "Scored"]
 
 
 def _wall_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True, slots=True)
-class RunRequest:
-    """What the user asked for: score as of `now`, and whether to write anything."""
-
-    now: datetime
-    dry_run: bool = False
-    full: bool = False
-    wait_for_lock: bool = False
-
-
-@dataclass(slots=True)
-class RunReport:
-    """Everything a run did or, in a dry run, would do."""
-
-    request: RunRequest
-    ruleset_hash: str
-    mode: str = "full"
-    selected: int = 0
-    scored: list[Scored] = field(default_factory=list)
-    writes: list[ScoreWrite] = field(default_factory=list)
-    tasks: list[FollowUpTask] = field(default_factory=list)
-    tasks_existing: int = 0
-    tasks_created: int = 0
-    written: int = 0
-    activities_read: int = 0
-    failures: list[RecordFailure] = field(default_factory=list)
-    problems: list[InputProblem] = field(default_factory=list)
-    api_calls: int = 0
-
-    def by_priority(self) -> Counter[str]:
-        """How many scored leads fall in each band."""
-        return Counter(item.result.priority for item in self.scored)
-
-    def priority_changes(self) -> list[tuple[Scored, str | None]]:
-        """Leads whose band differs from what the CRM showed, with the band before; best first."""
-        changes = []
-        for item in self.scored:
-            before = item.lead.current.priority if item.lead.current else None
-            if before != item.result.priority:
-                changes.append((item, before))
-        # The leads a manager looks for first: the ones that now score highest.
-        changes.sort(key=lambda change: (-change[0].result.total, change[0].lead.id))
-        return changes
-
-    def top(self, limit: int = 10) -> list[Scored]:
-        """The highest-scoring leads: the call list."""
-        return sorted(self.scored, key=lambda item: (-item.result.total, item.lead.id))[:limit]
-
-    def counts(self) -> dict[str, int]:
-        """The run's figures, as the JSON summary and the run record show them."""
-        return {
-            "selected": self.selected,
-            "leads": len(self.scored),
-            "activities": self.activities_read,
-            "scored": len(self.scored),
-            "changed": len(self.writes),
-            "written": self.written,
-            "failed": len(self.failures),
-            "tasks_planned": len(self.tasks),
-            "tasks_created": self.tasks_created,
-            "tasks_existing": self.tasks_existing,
-            "input_problems": len(self.problems),
-        }
-
-
 class Pipeline:
-    """Runs the select -> read -> score -> diff -> write steps for one adapter and one store."""
+    """Runs the select -> read -> score -> diff -> write steps for one adapter and one store.
+
+    Two clocks, never mixed: `request.now` (the `--as-of` instant) is what scores, windows,
+    task keys and cooldowns are computed at; `clock()` (the wall clock) is when something
+    happened, in the run record, the written results and the failures table.
+    """
 
     def __init__(
         self,
@@ -112,11 +52,14 @@ class Pipeline:
         adapter: Adapter,
         store: StateStore,
         clock: Clock = _wall_clock,
+        problems: Sequence[InputProblem] = (),
     ) -> None:
         self.settings = settings
         self.adapter = adapter
         self.store = store
         self.clock = clock
+        #: Where the adapter's problem sink collects skipped input rows (it fills as we read).
+        self.problems = problems
         self.scorer = Scorer(settings.scoring)
         self._policy = TaskPolicy(
             settings.follow_up, follow_up_labels(settings.scoring.bands), settings.zone
@@ -125,24 +68,22 @@ class Pipeline:
     def run(self, request: RunRequest, progress: Progress | None = None) -> RunReport:
         """One sync run; per-record failures are in the report, never raised."""
         report = RunReport(request, self.scorer.ruleset_hash)
+        first_problem = len(self.problems)
         if request.dry_run:
-            report.mode = self._mode(request)
-            self._plan(report, progress)
+            report.mode, cursor = self._mode(request)
+            self._plan(report, cursor, progress)
+            report.problems = list(self.problems[first_problem:])
             return report
         with self.store.run_lock(wait=request.wait_for_lock):
-            report.mode = self._mode(request)
+            report.mode, cursor = self._mode(request)
             run_id = self.store.start_run(report.mode, self.clock())
             try:
-                self._sync(report, progress)
+                self._sync(report, cursor, progress)
             except BaseException:
-                self._finish(run_id, report, "failed")
+                self._finish(run_id, report, "failed", first_problem)
                 raise
-            self._finish(run_id, report, "partial" if report.failures else "ok")
+            self._finish(run_id, report, "partial" if report.failures else "ok", first_problem)
         return report
-
-    def window_start(self, now: datetime) -> datetime:
-        """The earliest instant any rule's window reaches back to."""
-        return now - timedelta(days=self.settings.scoring.longest_window_days())
 
     def score(
         self,
@@ -159,18 +100,18 @@ class Pipeline:
                 progress(1)
         return scored
 
-    def _sync(self, report: RunReport, progress: Progress | None) -> None:
+    def _sync(self, report: RunReport, cursor: datetime | None, progress: Progress | None) -> None:
         cursor_next = self.clock() - self.adapter.cursor_lag
-        self._reconcile_reserved_tasks(report.request.now)
-        plan = self._plan(report, progress)
+        self._reconcile_reserved_tasks()
+        plan = self._plan(report, cursor, progress)
         self._execute(plan, report)
         self.store.set_cursor(LEADS_CURSOR, cursor_next)
         if report.mode == "full":
             self.store.set_ruleset_hash(report.ruleset_hash)
 
-    def _plan(self, report: RunReport, progress: Progress | None) -> Plan:
+    def _plan(self, report: RunReport, cursor: datetime | None, progress: Progress | None) -> Plan:
         request = report.request
-        selected = self._selection(report)
+        selected = self._selection(report, cursor)
         leads, activities = self._read(selected, request.now, report)
         ids = [lead.id for lead in leads]
         report.selected = len(ids)
@@ -180,15 +121,15 @@ class Pipeline:
         report.writes, report.tasks = plan.writes, plan.tasks
         return plan
 
-    def _mode(self, request: RunRequest) -> str:
-        """Full when asked, on the first run, or when the rules changed; else incremental."""
+    def _mode(self, request: RunRequest) -> tuple[str, datetime | None]:
+        """Full when asked, on the first run, or when the rules changed; and the cursor."""
         cursor = self.store.cursor(LEADS_CURSOR)
         stale_rules = self.store.ruleset_hash() != self.scorer.ruleset_hash
-        return "full" if request.full or cursor is None or stale_rules else "incremental"
+        full = request.full or cursor is None or stale_rules
+        return ("full" if full else "incremental"), cursor
 
-    def _selection(self, report: RunReport) -> set[str] | None:
+    def _selection(self, report: RunReport, cursor: datetime | None) -> set[str] | None:
         """Lead ids to rescore, or None for every lead (a full run)."""
-        cursor = self.store.cursor(LEADS_CURSOR)
         if report.mode == "full" or cursor is None:
             return None
         selected = self.adapter.changed_lead_ids(cursor)
@@ -218,55 +159,56 @@ class Pipeline:
         grouped: dict[str, list[Activity]] = defaultdict(list)
         if lead_ids is not None and not lead_ids:
             return grouped
-        for activity in self.adapter.read_activities(lead_ids, self.window_start(now)):
+        since = self.settings.scoring.window_start(now)
+        for activity in self.adapter.read_activities(lead_ids, since):
             grouped[activity.lead_id].append(activity)
             report.activities_read += 1
         return grouped
 
-    def _reconcile_reserved_tasks(self, now: datetime) -> None:
+    def _reconcile_reserved_tasks(self) -> None:
         """Tasks reserved by a run that died: those the CRM has are recorded as created."""
         reserved = self.store.reserved_tasks()
         if reserved:
             found = self.adapter.find_tasks([task.key for task in reserved])
             for key, crm_id in found.items():
-                self.store.mark_task_created(key, crm_id, now)
+                self.store.mark_task_created(key, crm_id, self.clock())
 
     def _execute(self, plan: Plan, report: RunReport) -> None:
-        now = report.request.now
-        by_lead = {item.lead.id: item.result for item in report.scored}
         # Tasks before scores: if a run dies between the two, the lead still looks as if it
         # is entering its band next time, and the reserved key makes the retry safe.
         failed_tasks = self._create_tasks(plan.tasks, report)
         if failed_tasks:
             reason = "not written: its follow-up task could not be created"
-            self.store.record_failures(SCORE, dict.fromkeys(failed_tasks, reason), now)
-        writes = [write for write in plan.writes if write.lead_id not in failed_tasks]
+            self.store.record_failures(SCORE, dict.fromkeys(failed_tasks, reason), self.clock())
+        writes = [item for item in plan.writes if item.lead.id not in failed_tasks]
         for batch in _batches(writes, self.adapter.max_write_batch):
-            self._write_batch(batch, by_lead, report)
-        unchanged = [item.lead.id for item in plan.unchanged if item.lead.id not in failed_tasks]
-        self.store.record_written([as_written(by_lead[i], self.clock()) for i in unchanged])
-        self.store.clear_failures(SCORE, unchanged)
+            self._write_batch(batch, report)
+        unchanged = [item for item in plan.unchanged if item.lead.id not in failed_tasks]
+        self._record_written(unchanged)
 
-    def _write_batch(
-        self, batch: Sequence[ScoreWrite], results: dict[str, ScoreResult], report: RunReport
-    ) -> None:
-        failures = self.adapter.write_scores(batch)
+    def _write_batch(self, batch: Sequence[Scored], report: RunReport) -> None:
+        failures = self.adapter.write_scores([score_write(item.result) for item in batch])
         failed = {failure.record_id for failure in failures}
-        done = [write.lead_id for write in batch if write.lead_id not in failed]
-        self.store.record_written([as_written(results[i], self.clock()) for i in done])
-        self.store.clear_failures(SCORE, done)
+        done = [item for item in batch if item.lead.id not in failed]
+        self._record_written(done)
         self.store.record_failures(SCORE, {f.record_id: f.message for f in failures}, self.clock())
         report.failures.extend(failures)
         report.written += len(done)
 
+    def _record_written(self, items: Sequence[Scored]) -> None:
+        """The CRM now shows these results: remember them and forget their failures."""
+        at = self.clock()
+        self.store.record_written([as_written(item.result, at) for item in items])
+        self.store.clear_failures(SCORE, [item.lead.id for item in items])
+
     def _create_tasks(self, tasks: Sequence[FollowUpTask], report: RunReport) -> set[str]:
         """Create the planned tasks exactly once; return the lead ids whose task failed."""
-        now = report.request.now
         for task in tasks:
-            self.store.reserve_task(task.key, task.lead_id, now)
+            # Reserved at the as-of instant: the cooldown is counted on the same clock as keys.
+            self.store.reserve_task(task.key, task.lead_id, report.request.now)
         existing = self.adapter.find_tasks([task.key for task in tasks]) if tasks else {}
         for key, crm_id in existing.items():
-            self.store.mark_task_created(key, crm_id, now)
+            self.store.mark_task_created(key, crm_id, self.clock())
         report.tasks_existing = len(existing)
         pending = [task for task in tasks if task.key not in existing]
         lead_of = {task.key: task.lead_id for task in pending}
@@ -274,17 +216,18 @@ class Pipeline:
         for batch in _batches(pending, self.adapter.max_write_batch):
             outcome = self.adapter.create_tasks(batch)
             for key, crm_id in outcome.created.items():
-                self.store.mark_task_created(key, crm_id, now)
+                self.store.mark_task_created(key, crm_id, self.clock())
             self.store.clear_failures(TASK, list(outcome.created))
             report.tasks_created += len(outcome.created)
             report.failures.extend(outcome.failures)
             refused = {failure.record_id: failure.message for failure in outcome.failures}
-            self.store.record_failures(TASK, refused, now)
+            self.store.record_failures(TASK, refused, self.clock())
             failed |= {lead_of.get(f.record_id, f.record_id) for f in outcome.failures}
         return failed
 
-    def _finish(self, run_id: int, report: RunReport, status: str) -> None:
+    def _finish(self, run_id: int, report: RunReport, status: str, first_problem: int) -> None:
         report.api_calls = self.adapter.api_calls
+        report.problems = list(self.problems[first_problem:])
         self.store.finish_run(
             run_id,
             at=self.clock(),

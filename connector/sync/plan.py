@@ -27,7 +27,7 @@ class Scored:
 class Plan:
     """The writes and tasks of a run, and the results that need no write."""
 
-    writes: list[ScoreWrite]
+    writes: list[Scored]
     tasks: list[FollowUpTask]
     unchanged: list[Scored]
 
@@ -126,7 +126,7 @@ def plan_run(
     for item in scored:
         row = written.get(item.lead.id)
         if needs_write(item, row):
-            writes.append(_score_write(item.result))
+            writes.append(item)
         else:
             unchanged.append(item)
         if policy.enters(item, band_before(item, row)):
@@ -136,7 +136,8 @@ def plan_run(
     return Plan(writes, tasks, unchanged)
 
 
-def _score_write(result: ScoreResult) -> ScoreWrite:
+def score_write(result: ScoreResult) -> ScoreWrite:
+    """The values the CRM's result fields receive for `result`."""
     return ScoreWrite(
         result.lead_id, result.total, result.priority, result.reasons, result.scored_at
     )

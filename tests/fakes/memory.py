@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from connector.model import Activity, CurrentResult, Lead
-from connector.ports import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
+from connector.ports import CheckItem, FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 
 
 class Crash(Exception):
@@ -142,6 +142,14 @@ class MemoryAdapter:
             created[task.key] = f"task-{task.key}"
         self.crm.done("create_tasks")
         return TaskOutcome(created, failures)
+
+    def check(self) -> list[CheckItem]:
+        """An in-memory CRM is always ready."""
+        return [CheckItem("memory CRM", True, f"{len(self.crm.leads)} lead(s)")]
+
+    def setup(self, *, dry_run: bool) -> list[CheckItem]:
+        """Nothing to create."""
+        return self.check()
 
     def close(self) -> None:
         """Nothing to release."""

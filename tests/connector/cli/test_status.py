@@ -69,3 +69,18 @@ def test_the_state_url_can_point_elsewhere(
     assert code == 0
     assert elsewhere.exists()
     assert not (config.parent / ".leadscore").exists()
+
+
+def test_the_run_record_counts_the_skipped_rows_the_sync_reported(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    activities = config.parent / "examples" / "activities.csv"
+    with activities.open("a", encoding="utf-8") as handle:
+        handle.write("bad-1,no-such-lead,page_view,2026-11-19 10:00,/x,,,,\n")
+        handle.write("bad-2,L0001,page_view,not a time,/x,,,,\n")
+    _, synced = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    _, status = run_json(capsys, "status", "--config", str(config))
+    skipped = synced["counts"]["input_problems"]
+    assert skipped == len(synced["problems"]) >= 2  # the example ships a few bad rows too
+    assert any("no-such-lead" in problem["message"] for problem in synced["problems"])
+    assert status["runs"][0]["counts"]["input_problems"] == skipped

@@ -50,7 +50,7 @@ def test_time_alone_lowers_a_score_when_its_visit_leaves_the_window(
     assert crm.fields["L6"].score == 130  # its visit, 26 days old, left too; still 高
     # Only the leads whose visit left the window in those five days were read again.
     assert report.selected == 2
-    assert {write.lead_id for write in report.writes} == {"L5", "L6"}
+    assert {item.lead.id for item in report.writes} == {"L5", "L6"}
 
 
 def test_a_lead_edited_in_the_crm_is_rescored(state_store: StateStore) -> None:
@@ -183,3 +183,40 @@ def test_reads_overlap_when_the_adapter_allows_it(state_store: StateStore) -> No
     report = Pipeline(settings(), Overlapping(crm), state_store, clock).run(RunRequest(NOW))
     assert report.written == 7
     assert report.activities_read == len(crm.activities)
+
+
+def test_the_failures_table_records_when_failures_happened_not_the_as_of_instant(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    crm.rejected, crm.rejected_tasks = {"L2"}, {"L0"}
+    wall = NOW + timedelta(days=40)  # a backtest: scored as of NOW, run forty days later
+    run(crm, state_store, NOW, Clock(wall))
+    failures = [
+        *state_store.pending_failures("score").values(),
+        *state_store.pending_failures("task").values(),
+    ]
+    # L2's write was refused; L0's task was, which holds back L0's score too.
+    assert sorted(f.record_id for f in failures if f.kind == "score") == ["L0", "L2"]
+    assert [f.kind for f in failures].count("task") == 1
+    assert {(failure.first_failed_at, failure.last_failed_at) for failure in failures} == {
+        (wall, wall)
+    }
+
+
+def test_a_run_reads_the_cursor_once(
+    state_store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm = seeded_crm()
+    run(crm, state_store, NOW)
+    reads: list[str] = []
+    read_cursor = state_store.cursor
+
+    def counting(name: str) -> datetime | None:
+        reads.append(name)
+        return read_cursor(name)
+
+    monkeypatch.setattr(state_store, "cursor", counting)
+    report = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=15)))
+    assert report.mode == "incremental"
+    assert reads == ["leads"]

@@ -1,0 +1,76 @@
+"""What a run was asked to do, and the report of what it did (or, dry, would do)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from connector.ports import FollowUpTask, InputProblem, RecordFailure
+from connector.sync.plan import Scored
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What the user asked for: score as of `now`, and whether to write anything."""
+
+    now: datetime
+    dry_run: bool = False
+    full: bool = False
+    wait_for_lock: bool = False
+
+
+@dataclass(slots=True)
+class RunReport:
+    """Everything a run did or, in a dry run, would do."""
+
+    request: RunRequest
+    ruleset_hash: str
+    mode: str = "full"
+    selected: int = 0
+    scored: list[Scored] = field(default_factory=list)
+    #: The leads whose result differs from what the CRM shows, with the new result.
+    writes: list[Scored] = field(default_factory=list)
+    tasks: list[FollowUpTask] = field(default_factory=list)
+    tasks_existing: int = 0
+    tasks_created: int = 0
+    written: int = 0
+    activities_read: int = 0
+    failures: list[RecordFailure] = field(default_factory=list)
+    problems: list[InputProblem] = field(default_factory=list)
+    api_calls: int = 0
+
+    def by_priority(self) -> Counter[str]:
+        """How many scored leads fall in each band."""
+        return Counter(item.result.priority for item in self.scored)
+
+    def priority_changes(self) -> list[tuple[Scored, str | None]]:
+        """Leads whose band differs from what the CRM showed, with the band before; best first."""
+        changes = []
+        for item in self.scored:
+            before = item.lead.current.priority if item.lead.current else None
+            if before != item.result.priority:
+                changes.append((item, before))
+        # The leads a manager looks for first: the ones that now score highest.
+        changes.sort(key=lambda change: (-change[0].result.total, change[0].lead.id))
+        return changes
+
+    def top(self, limit: int = 10) -> list[Scored]:
+        """The highest-scoring leads: the call list."""
+        return sorted(self.scored, key=lambda item: (-item.result.total, item.lead.id))[:limit]
+
+    def counts(self) -> dict[str, int]:
+        """The run's figures, as the JSON summary and the run record show them."""
+        return {
+            "selected": self.selected,
+            "leads": len(self.scored),
+            "activities": self.activities_read,
+            "scored": len(self.scored),
+            "changed": len(self.writes),
+            "written": self.written,
+            "failed": len(self.failures),
+            "tasks_planned": len(self.tasks),
+            "tasks_created": self.tasks_created,
+            "tasks_existing": self.tasks_existing,
+            "input_problems": len(self.problems),
+        }
