@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -67,12 +68,18 @@ class Recorder:
         return self.now
 
 
+@contextmanager
+def mounted(fake: FakePortal) -> Iterator[FakePortal]:
+    """`fake` serving every request the clients made meanwhile."""
+    with respx.mock(assert_all_called=False) as router:
+        fake.mount(router)
+        yield fake
+
+
 @pytest.fixture
 def portal() -> Iterator[FakePortal]:
     """A fake portal serving every request the test's clients make."""
-    fake = FakePortal()
-    with respx.mock(assert_all_called=False) as router:
-        fake.mount(router)
+    with mounted(FakePortal()) as fake:
         yield fake
 
 

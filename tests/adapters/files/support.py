@@ -1,18 +1,12 @@
-"""The local-files adapter passes the adapter contract."""
+"""Helpers for the local-files tests: canonical records saved as a user's CSV files."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from adapters.files.adapter import CsvMapping, LocalFilesAdapter
 from connector.model import Activity, Lead
-from connector.ports import Adapter
-from tests.adapter_contract import AdapterContract, MakeAdapter
 
 LEAD_HEADER = ["id", "email", "name", "company", "industry", "employees", "department", "title"]
 ACTIVITY_HEADER = ["id", "lead_id", "kind", "occurred_at", "page", "duration_seconds"]
@@ -42,20 +36,3 @@ def seed_files(folder: Path, leads: Sequence[Lead], activities: Sequence[Activit
         for a in activities
     ]
     write_csv(folder / "activities.csv", ACTIVITY_HEADER, activity_rows)
-
-
-class TestLocalFilesContract(AdapterContract):
-    @pytest.fixture
-    def make_adapter(self, tmp_path: Path) -> MakeAdapter:
-        def make(leads: Sequence[Lead], activities: Sequence[Activity]) -> Adapter:
-            seed_files(tmp_path, leads, activities)
-            return LocalFilesAdapter(
-                leads_path=tmp_path / "leads.csv",
-                activities_path=tmp_path / "activities.csv",
-                output_dir=tmp_path / "out",
-                mapping=CsvMapping(),
-                zone=ZoneInfo("Asia/Tokyo"),
-                on_problem=lambda problem: None,
-            )
-
-        return make
