@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from connector.model import PropertyValue
 from connector.scoring.rules import Condition
-from connector.scoring.text import normalize_text, parse_number
+from connector.scoring.text import compile_pattern, normalize_text, normalize_width, parse_number
 
 Predicate = Callable[[PropertyValue | None], bool]
 
@@ -51,8 +50,17 @@ def _not_contains(expected: object) -> Predicate:
 
 
 def _regex(expected: object) -> Predicate:
-    pattern = re.compile(normalize_text(str(expected)))
-    return lambda value: pattern.search(_as_text(value)) is not None
+    pattern = compile_pattern(str(expected))
+    return lambda value: pattern.search(_as_raw_text(value)) is not None
+
+
+def _as_raw_text(value: PropertyValue | None) -> str:
+    """The value width-normalised only: a regex sees its case and spaces as written."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_width(str(value))
 
 
 def _at_least(expected: object) -> Predicate:

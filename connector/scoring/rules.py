@@ -10,6 +10,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from connector.scoring.text import compile_pattern
+
 RuleId = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")]
 TextOrList = str | list[str]
 
@@ -34,7 +36,7 @@ class Condition(_Strict):
     def _regex_compiles(cls, value: str | None) -> str | None:
         if value is not None:
             try:
-                re.compile(value)
+                compile_pattern(value)  # exactly as the scorer will compile it
             except re.error as error:
                 raise ValueError(f"not a valid regular expression: {error}") from None
         return value

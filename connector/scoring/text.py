@@ -17,6 +17,20 @@ def normalize_text(value: str) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
+@lru_cache(maxsize=65536)
+def normalize_width(value: str) -> str:
+    """NFKC only (全角 ASCII -> 半角, 半角 kana -> 全角): what a regex rule matches against."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """A regex rule as written, width-normalised like its values, matched ignoring case.
+
+    The pattern is never case-folded: `\\S`, `\\D`, `\\B` or `\\A` would turn into other escapes.
+    """
+    return re.compile(normalize_width(pattern), re.IGNORECASE)
+
+
 def parse_number(value: str | float | None) -> float | None:
     """The leading number of a value ("1,200名" -> 1200.0), or None when it has none."""
     if value is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -207,3 +208,31 @@ def test_fast_rule_paths_agree_with_the_general_one(
         general = Engagement(rule, 0, window, longest)
         assert type(fast) is not Engagement
         assert fast.evaluate(found, NOW) == general.evaluate(found, NOW)
+
+
+_REGEX_PIECES = [
+    "a", "B", "z", "1", " ", ".", r"\s", r"\S", r"\d", r"\D", r"\w", r"\W", r"\b", r"\B",
+    r"\A", r"\Z", "^", "$", "[a-c]", "[^X]", "(a|Y)", "*", "+", "?", "{2}",
+]  # fmt: skip
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pattern=st.lists(st.sampled_from(_REGEX_PIECES), min_size=1, max_size=6)
+    .map("".join)
+    .filter(_compiles),
+    value=st.text(alphabet="aAbBzZ1 9\tX-y", max_size=12),
+)
+def test_a_regex_rule_agrees_with_re_search_ignoring_case(pattern: str, value: str) -> None:
+    rule = {"id": "r", "label": "r", "points": 1, "field": "title", "regex": pattern}
+    ruleset = RuleSet.model_validate({"bands": [{"label": "x"}], "fit": [rule]})
+    total = Scorer(ruleset).score(lead("L", "自動車", value), [], NOW).total
+    assert total == (1 if re.search(pattern, value, re.IGNORECASE) else 0)

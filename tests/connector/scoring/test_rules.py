@@ -153,3 +153,27 @@ def test_scoring_imports_no_io_and_reads_no_clock(path: Path) -> None:
 def test_a_naive_now_is_refused_rather_than_read_as_the_machines_local_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         Scorer(rules()).score(lead("L"), [], NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value", "fires"),
+    [
+        (r"^\S+$", "ABC", True),  # lower-casing the pattern made \S into \s
+        (r"^\S+$", "A B", False),
+        (r"\D", "123", False),
+        (r"\D", "12a", True),
+        (r"\Bgm\B", "a GMb", False),  # \B became \b
+        (r"\AVP", "VP of sales", True),  # \A became a control character
+        (r"engineer\Z", "Chief Engineer", True),  # \Z passed validation, then exited 70
+        (r"\N{LATIN SMALL LETTER A}", "A", True),  # \N{...} broke
+        (r"DIRECTOR", "director", True),  # case is ignored through the flag
+        ("部長", "営業部長", True),
+        ("ＡＢＣ", "abc", True),  # 全角 in the pattern, 半角 in the value
+        ("abc", "ＡＢＣ", True),
+    ],
+)
+def test_a_regex_rule_means_what_it_says_ignoring_case_and_width(
+    pattern: str, value: str, fires: bool
+) -> None:
+    scorer = Scorer(rules(fit=[_fit("r", 10, "title", regex=pattern)]))
+    assert scorer.score(lead("L", title=value), [], NOW).total == (10 if fires else 0)
