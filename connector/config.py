@@ -7,8 +7,10 @@ The CRM sections (`[csv]`, `[salesforce]`, `[hubspot]`) belong to their adapters
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -127,7 +129,7 @@ class CoreSettings(BaseSettings):
 def read_settings(path: Path, model: type[_S]) -> _S:
     """Read the config file at `path` as `model`, with environment overrides applied."""
     data = read_toml(path, what="config", hint="pass --config PATH")
-    secrets = secret_keys_in(model, data)
+    secrets = secret_keys_in(model, data) + _state_password_in(data)
     if secrets:
         raise ConfigError(_secrets_message(path, secrets))
     try:
@@ -135,6 +137,17 @@ def read_settings(path: Path, model: type[_S]) -> _S:
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error, path, model, ENV_PREFIX)) from None
     return _resolve_paths(settings, path.resolve().parent)
+
+
+def _state_password_in(data: Mapping[str, Any]) -> list[str]:
+    """`state.url` when the file's URL carries a password (a secret like any other)."""
+    state = data.get("state")
+    url = state.get("url") if isinstance(state, Mapping) else None
+    try:
+        has_password = isinstance(url, str) and urlsplit(url).password is not None
+    except ValueError:  # not a URL at all: the state store says so when it opens it
+        return []
+    return ["state.url"] if has_password else []
 
 
 def _secrets_message(path: Path, keys: list[str]) -> str:

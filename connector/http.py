@@ -8,7 +8,6 @@ SDKs built on `requests` are bridged onto the client with `RequestsBridge`.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections import Counter, deque
@@ -24,13 +23,14 @@ from requests.structures import CaseInsensitiveDict
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
+from connector.logs import scrub_credentials
+
 __all__ = [
     "IDEMPOTENT_METHODS",
     "CallMeter",
     "RateLimiter",
     "RequestsBridge",
     "make_client",
-    "scrub_credentials",
 ]
 
 log = logging.getLogger("leadscore.http")
@@ -41,20 +41,6 @@ MAX_RETRY_AFTER_SECONDS = 120.0
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 #: Status recorded by the meter for a call that got no response (connection error, timeout).
 NO_RESPONSE = 0
-
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
-    re.compile(r"(?i)((?:access_token|refresh_token|client_secret|password|assertion)=)[^&\s]+"),
-    re.compile(r"(?i)(<(?:\w+:)?(?:sessionId|password)>)[^<]*"),
-    re.compile(r"(?i)(\"?(?:sessionId|access_token|password)\"?\s*[:=]\s*\"?)[^\s\"&,]+"),
-)
-
-
-def scrub_credentials(text: str) -> str:
-    """`text` with bearer tokens, session ids, passwords and access tokens replaced by ***."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(r"\1***", text)
-    return text
 
 
 class CallMeter:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, SecretStr
 
@@ -53,14 +55,44 @@ class Redactor(logging.Filter):
 
 _REDACTOR = Redactor()
 
+_SECRET_PATTERNS = (
+    re.compile(r"(?i)(bearer\s+)[^\s,;\"']+"),
+    re.compile(r"(?i)((?:access_token|refresh_token|client_secret|password|assertion)=)[^&\s]+"),
+    re.compile(r"(?i)(<(?:\w+:)?(?:sessionId|password)>)[^<]*"),
+    re.compile(r"(?i)(\"?(?:sessionId|access_token|password)\"?\s*[:=]\s*\"?)[^\s\"&,]+"),
+)
 
-def configure_logging(*, verbose: bool = False) -> None:
-    """Readable warnings on a terminal (-v: info too); JSON lines at info level otherwise."""
+
+def scrub_credentials(text: str) -> str:
+    """`text` with bearer tokens, session ids, passwords and access tokens replaced by ***."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1***", text)
+    return text
+
+
+def redacted(text: str) -> str:
+    """`text` with every registered secret and every credential-looking value replaced by ***."""
+    return scrub_credentials(_REDACTOR._clean(text))
+
+
+class LogFormat(StrEnum):
+    """How log lines look: for a person, or for a log collector."""
+
+    text = "text"
+    json = "json"
+
+
+def configure_logging(*, verbose: bool = False, log_format: LogFormat | None = None) -> None:
+    """Readable warnings (-v: info too) or JSON lines at info level (-v: debug too).
+
+    Without a format: text on a terminal, JSON otherwise (a container, a cron job).
+    """
     logger = logging.getLogger(ROOT_LOGGER)
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
-    if sys.stderr.isatty():
+    chosen = log_format or (LogFormat.text if sys.stderr.isatty() else LogFormat.json)
+    if chosen is LogFormat.text:
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.setLevel(logging.INFO if verbose else logging.WARNING)
     else:

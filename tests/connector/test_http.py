@@ -17,8 +17,8 @@ from connector.http import (
     RequestsBridge,
     make_client,
     retry_after_seconds,
-    scrub_credentials,
 )
+from connector.logs import scrub_credentials
 
 BASE = "https://crm.example.com"
 
