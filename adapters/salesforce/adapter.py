@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from adapters.salesforce.admin import check_salesforce, setup_salesforce
 from adapters.salesforce.bulk import BulkWriter
-from adapters.salesforce.check import check_salesforce
-from adapters.salesforce.client import ApiBudget, SalesforceConnection
+from adapters.salesforce.client import COLLECTION_LIMIT, ApiBudget, SalesforceConnection
 from adapters.salesforce.mapping import ActivitySource, SalesforceMapping, load_salesforce_mapping
 from adapters.salesforce.records import (
     activity_fields,
@@ -32,7 +32,6 @@ from adapters.salesforce.records import (
     value_at,
 )
 from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
-from adapters.salesforce.setup import setup_salesforce
 from adapters.salesforce.soql import (
     at_or_after,
     chunked_in,
@@ -57,8 +56,6 @@ from connector.ports import (
 
 __all__ = [
     "SalesforceAdapter",
-    "check_salesforce",
-    "setup_salesforce",
     "SalesforceMapping",
     "SalesforceSettings",
     "build_salesforce_adapter",
@@ -67,8 +64,6 @@ __all__ = [
 
 #: A REST query page holds at most 2,000 records.
 QUERY_PAGE = 2000
-#: sObject Collections take at most 200 records a call.
-COLLECTION_LIMIT = 200
 #: Writes handed over in one call when Bulk API 2.0 is on (one ingest job, ~3 MB of CSV).
 BULK_BATCH = 10_000
 #: Standard key prefixes, used only to type a write for a lead this run did not read.
@@ -188,7 +183,7 @@ class SalesforceAdapter:
         failures: list[RecordFailure] = []
         for start in range(0, len(writes), COLLECTION_LIMIT):
             batch = writes[start : start + COLLECTION_LIMIT]
-            results = self._collection("PATCH", self._score_bodies(batch))
+            results = self.connection.collection("PATCH", self._score_bodies(batch))
             failures += [
                 RecordFailure(write.lead_id, save_error(result))
                 for write, result in zip(batch, results, strict=True)
@@ -210,7 +205,9 @@ class SalesforceAdapter:
         failures: list[RecordFailure] = []
         for start in range(0, len(tasks), COLLECTION_LIMIT):
             batch = tasks[start : start + COLLECTION_LIMIT]
-            results = self._collection("POST", [task_body(t, self.mapping) for t in batch])
+            results = self.connection.collection(
+                "POST", [task_body(t, self.mapping) for t in batch]
+            )
             for task, result in zip(batch, results, strict=True):
                 if result.get("success"):
                     created[task.key] = str(result["id"])
@@ -220,11 +217,11 @@ class SalesforceAdapter:
 
     def check(self) -> list[CheckItem]:
         """Login, API budget, mapped objects and fields, task creation."""
-        return check_salesforce(self)
+        return check_salesforce(self.connection, self.settings, self.mapping)
 
     def setup(self, *, dry_run: bool) -> list[CheckItem]:
         """Create the result fields, the permission set and its assignment."""
-        return setup_salesforce(self, dry_run=dry_run)
+        return setup_salesforce(self.connection, self.settings, self.mapping, dry_run=dry_run)
 
     def close(self) -> None:
         """Release the HTTP client when this adapter built it."""
@@ -294,11 +291,6 @@ class SalesforceAdapter:
     def _object_for(self, lead_id: str) -> SalesforceObject:
         known = self._object_of.get(lead_id) or _KEY_PREFIXES.get(lead_id[:3])
         return known if known in self.settings.objects else self.settings.objects[0]
-
-    def _collection(self, method: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        body = {"allOrNone": False, "records": records}
-        results = self.connection.rest("composite/sobjects", method=method, json=body)
-        return list(results or [])
 
     def _problem(self, source: ActivitySource, record: Mapping[str, Any], message: str) -> None:
         self._on_problem(
