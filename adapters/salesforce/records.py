@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from adapters.salesforce.mapping import ActivitySource, ObjectMapping, SalesforceMapping
+from adapters.salesforce.settings import SalesforceObject
 from connector.model import Activity, CurrentResult, Lead, PropertyValue
 from connector.ports import FollowUpTask, ScoreWrite
+
+#: Standard key prefixes, used only to type a write for a lead this run did not read.
+_KEY_PREFIXES: Mapping[str, SalesforceObject] = {"00Q": "Lead", "003": "Contact"}
+
+
+class LeadObjects:
+    """Which scored object each lead id is a record of: reads learn it, writes need it."""
+
+    def __init__(self, scored: Sequence[SalesforceObject]) -> None:
+        self._scored = scored
+        self._seen: dict[str, SalesforceObject] = {}
+
+    def remember(self, lead_id: str, sobject: SalesforceObject) -> None:
+        """Note that `lead_id` was read as a record of `sobject`."""
+        self._seen[lead_id] = sobject
+
+    def of(self, lead_id: str) -> SalesforceObject:
+        """The object of a lead: as read, else by its key prefix, else the first scored one."""
+        known = self._seen.get(lead_id) or _KEY_PREFIXES.get(lead_id[:3])
+        return known if known is not None and known in self._scored else self._scored[0]
 
 
 def value_at(record: Mapping[str, Any], path: str) -> Any:
