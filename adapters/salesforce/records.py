@@ -97,6 +97,7 @@ def lead_fields(objects: ObjectMapping, mapping: SalesforceMapping) -> list[str]
 
 def to_lead(record: Mapping[str, Any], objects: ObjectMapping, mapping: SalesforceMapping) -> Lead:
     """A canonical lead from a queried Lead or Contact record."""
+    results = mapping.write_back
     attributes = {
         name: text
         for name, path in objects.attributes.items()
@@ -107,22 +108,11 @@ def to_lead(record: Mapping[str, Any], objects: ObjectMapping, mapping: Salesfor
         attributes=attributes,
         owner=as_text(value_at(record, objects.owner)),
         modified_at=parse_datetime(value_at(record, objects.modified)),
-        current=_current(record, mapping),
-    )
-
-
-def _current(record: Mapping[str, Any], mapping: SalesforceMapping) -> CurrentResult | None:
-    results = mapping.write_back
-    score = value_at(record, results.score)
-    priority = as_text(value_at(record, results.priority))
-    reasons = as_text(value_at(record, results.reasons))
-    if score is None and priority is None:
-        return None
-    # Salesforce stores an empty text as null: a scored record with no reasons shows "".
-    return CurrentResult(
-        score=int(float(score)) if score is not None else None,
-        priority=priority,
-        reasons=reasons or "",
+        current=CurrentResult.shown(
+            value_at(record, results.score),
+            value_at(record, results.priority),
+            value_at(record, results.reasons),
+        ),
     )
 
 
