@@ -55,7 +55,6 @@ class SalesforceAdapter:
         on_problem: ProblemSink,
         timezone: tzinfo | str,
         meter: CallMeter | None = None,
-        owns_client: bool = False,
     ) -> None:
         missing = [name for name in settings.objects if name not in mapping.objects]
         if missing:
@@ -74,7 +73,6 @@ class SalesforceAdapter:
         self.writer = SalesforceWriter(self.connection, settings, mapping, objects=objects)
         self.max_write_batch = self.writer.max_batch
         self._client = client
-        self._owns_client = owns_client
         self._meter = meter
 
     @property
@@ -117,9 +115,8 @@ class SalesforceAdapter:
         return setup_salesforce(self.connection, self.settings, self.mapping, dry_run=dry_run)
 
     def close(self) -> None:
-        """Release the HTTP client when this adapter built it."""
-        if self._owns_client:
-            self._client.close()
+        """Close the HTTP client: it passed to the adapter with `client=` (nothing is buffered)."""
+        self._client.close()
 
 
 def build_salesforce_adapter(
@@ -148,5 +145,4 @@ def build_salesforce_adapter(
         on_problem=on_problem,
         timezone=timezone,
         meter=meter,
-        owns_client=True,
     )
