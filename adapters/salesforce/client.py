@@ -36,6 +36,9 @@ log = logging.getLogger("leadscore.salesforce")
 
 T = TypeVar("T")
 
+#: sObject Collections take at most 200 records a call.
+COLLECTION_LIMIT = 200
+
 _EXPIRED_HELP = (
     "the Salesforce session expired or was revoked; set LEADSCORE_SALESFORCE__ACCESS_TOKEN to a "
     "fresh token, or configure username + password + security token (or the JWT bearer flow) "
@@ -148,6 +151,11 @@ class SalesforceConnection:
     ) -> Any:
         """One REST call relative to the versioned data URL; the decoded JSON answer."""
         return self.call(lambda: self.sf.restful(path, params=params, method=method, json=json))
+
+    def collection(self, method: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """One sObject Collections call (at most `COLLECTION_LIMIT` records): a result each."""
+        body = {"allOrNone": False, "records": records}
+        return list(self.rest("composite/sobjects", method=method, json=body) or [])
 
     def tooling_query(self, soql: str) -> list[dict[str, Any]]:
         """The records of a Tooling API query (small results: one page)."""

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any
 
 from adapters.salesforce.mapping import ActivitySource, ObjectMapping, SalesforceMapping
+from adapters.salesforce.settings import SalesforceObject
 from connector.model import Activity, CurrentResult, Lead, PropertyValue
 from connector.ports import FollowUpTask, ScoreWrite
+
+#: Standard key prefixes, used only to type a write for a lead this run did not read.
+_KEY_PREFIXES: Mapping[str, SalesforceObject] = {"00Q": "Lead", "003": "Contact"}
+
+
+class LeadObjects:
+    """Which scored object each lead id is a record of: reads learn it, writes need it."""
+
+    def __init__(self, scored: Sequence[SalesforceObject]) -> None:
+        self._scored = scored
+        self._seen: dict[str, SalesforceObject] = {}
+
+    def remember(self, lead_id: str, sobject: SalesforceObject) -> None:
+        """Note that `lead_id` was read as a record of `sobject`."""
+        self._seen[lead_id] = sobject
+
+    def of(self, lead_id: str) -> SalesforceObject:
+        """The object of a lead: as read, else by its key prefix, else the first scored one."""
+        known = self._seen.get(lead_id) or _KEY_PREFIXES.get(lead_id[:3])
+        return known if known is not None and known in self._scored else self._scored[0]
 
 
 def value_at(record: Mapping[str, Any], path: str) -> Any:
@@ -76,6 +97,7 @@ def lead_fields(objects: ObjectMapping, mapping: SalesforceMapping) -> list[str]
 
 def to_lead(record: Mapping[str, Any], objects: ObjectMapping, mapping: SalesforceMapping) -> Lead:
     """A canonical lead from a queried Lead or Contact record."""
+    results = mapping.write_back
     attributes = {
         name: text
         for name, path in objects.attributes.items()
@@ -86,22 +108,11 @@ def to_lead(record: Mapping[str, Any], objects: ObjectMapping, mapping: Salesfor
         attributes=attributes,
         owner=as_text(value_at(record, objects.owner)),
         modified_at=parse_datetime(value_at(record, objects.modified)),
-        current=_current(record, mapping),
-    )
-
-
-def _current(record: Mapping[str, Any], mapping: SalesforceMapping) -> CurrentResult | None:
-    results = mapping.write_back
-    score = value_at(record, results.score)
-    priority = as_text(value_at(record, results.priority))
-    reasons = as_text(value_at(record, results.reasons))
-    if score is None and priority is None:
-        return None
-    # Salesforce stores an empty text as null: a scored record with no reasons shows "".
-    return CurrentResult(
-        score=int(float(score)) if score is not None else None,
-        priority=priority,
-        reasons=reasons or "",
+        current=CurrentResult.shown(
+            value_at(record, results.score),
+            value_at(record, results.priority),
+            value_at(record, results.reasons),
+        ),
     )
 
 

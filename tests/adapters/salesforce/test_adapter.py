@@ -9,17 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import pytest
 
-from adapters.salesforce.adapter import build_salesforce_adapter
+from adapters.salesforce.adapter import SalesforceAdapter, build_salesforce_adapter
 from connector.errors import BudgetExhausted, ConfigError, FatalCrmError, RetriableCrmError
-from connector.http import CallMeter
+from connector.http import CallMeter, make_client
 from connector.ports import FollowUpTask, ScoreWrite
 from tests.adapters.salesforce.support import (
     MAPPING_PATH,
     add_marketing_schema,
     make_adapter,
+    org_mapping,
     session_settings,
 )
-from tests.fakes.salesforce import FakeOrg, sf_datetime
+from tests.fakes.salesforce import INSTANCE, FakeOrg, sf_datetime
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -335,6 +336,19 @@ def test_the_built_adapter_meters_every_call(org: FakeOrg) -> None:
     adapter.close()
     assert meter.calls == 1
     assert adapter.budget.remaining == org.api_max - 1
+
+
+def test_closing_the_adapter_closes_the_client_it_was_given(org: FakeOrg) -> None:
+    client = make_client(base_url=INSTANCE)
+    adapter = SalesforceAdapter(
+        settings=session_settings(),
+        mapping=org_mapping(),
+        client=client,
+        on_problem=lambda p: None,
+        timezone="Asia/Tokyo",
+    )
+    adapter.close()
+    assert client.is_closed
 
 
 def test_a_failed_task_creation_is_not_repeated_blindly(org: FakeOrg) -> None:

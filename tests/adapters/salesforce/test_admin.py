@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.salesforce.adapter import SalesforceAdapter, check_salesforce, setup_salesforce
+from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.mapping import load_salesforce_mapping
 from connector.ports import CheckItem
 from tests.adapters.salesforce.support import MAPPING_PATH, make_adapter, session_settings
@@ -41,7 +41,7 @@ def strip_custom_fields(org: FakeOrg) -> None:
 
 def test_check_passes_on_a_ready_org_and_shows_the_budget(org: FakeOrg) -> None:
     org.api_used = 1000
-    items = check_salesforce(shipped_adapter())
+    items = shipped_adapter().check()
     assert problems(items) == {}
     budget = next(item for item in items if item.subject == "API budget")
     assert "998,999 of 1,000,000 daily calls left" in budget.detail
@@ -54,7 +54,7 @@ def test_check_names_missing_fields_and_wrong_types(org: FakeOrg) -> None:
     del org.schema["Lead"]["LeadScoreReasons__c"]
     org.schema["Lead"]["LeadScore__c"] = {"type": "string"}
     del org.schema["WebVisit__c"]["Seconds__c"]
-    found = problems(check_salesforce(shipped_adapter()))
+    found = problems(shipped_adapter().check())
     assert "leadscore setup" in found["Lead.LeadScoreReasons__c"]
     assert "type string" in found["Lead.LeadScore__c"]
     assert "fix the mapping" in found["WebVisit__c.Seconds__c"]
@@ -62,24 +62,24 @@ def test_check_names_missing_fields_and_wrong_types(org: FakeOrg) -> None:
 
 def test_check_names_task_picklist_values_the_org_lacks(org: FakeOrg) -> None:
     org.schema["Task"]["Status"]["picklistValues"] = [{"value": "未着手", "active": True}]
-    found = problems(check_salesforce(shipped_adapter()))
+    found = problems(shipped_adapter().check())
     assert found == {"Task.Status values": "['Not Started'] not in the org's picklist"}
 
 
 def test_check_flags_a_low_budget(org: FakeOrg) -> None:
     org.api_max, org.api_used = 1000, 900
-    assert "API budget" in problems(check_salesforce(shipped_adapter()))
+    assert "API budget" in problems(shipped_adapter().check())
 
 
 def test_check_reports_a_failed_login(org: FakeOrg) -> None:
     org.expire_sessions()
-    (item,) = check_salesforce(shipped_adapter())
+    (item,) = shipped_adapter().check()
     assert (item.subject, item.ok) == ("login", False)
 
 
 def test_setup_dry_run_changes_nothing(org: FakeOrg) -> None:
     strip_custom_fields(org)
-    items = setup_salesforce(shipped_adapter(), dry_run=True)
+    items = shipped_adapter().setup(dry_run=True)
     assert problems(items) == {}
     assert any(item.detail == "would create Number(6)" for item in items)
     assert list(org.all("CustomField")) == []
@@ -91,8 +91,8 @@ def test_setup_creates_fields_with_access_then_check_passes_and_a_rerun_is_a_no_
 ) -> None:
     strip_custom_fields(org)
     adapter = shipped_adapter()
-    assert problems(setup_salesforce(adapter, dry_run=False)) == {}
-    assert problems(check_salesforce(shipped_adapter())) == {}
+    assert problems(adapter.setup(dry_run=False)) == {}
+    assert problems(shipped_adapter().check()) == {}
     created = {r["DeveloperName"] for r in org.all("CustomField")}
     assert created == {
         "LeadScore",
@@ -103,7 +103,7 @@ def test_setup_creates_fields_with_access_then_check_passes_and_a_rerun_is_a_no_
     }
     (assignment,) = org.all("PermissionSetAssignment")
     before = sum(len(table) for table in org.records.values())
-    again = setup_salesforce(shipped_adapter(), dry_run=False)
+    again = shipped_adapter().setup(dry_run=False)
     assert problems(again) == {}
     assert sum(len(table) for table in org.records.values()) == before
     assert assignment["AssigneeId"] == next(org.all("User"))["Id"]
@@ -118,6 +118,6 @@ def test_a_field_created_without_access_stays_invisible(org: FakeOrg) -> None:
         method="POST",
         json={"FullName": "Lead.LeadScore__c", "Metadata": {"type": "Number", "label": "S"}},
     )
-    assert "Lead.LeadScore__c" in problems(check_salesforce(shipped_adapter()))
-    setup_salesforce(shipped_adapter(), dry_run=False)
-    assert problems(check_salesforce(shipped_adapter())) == {}
+    assert "Lead.LeadScore__c" in problems(shipped_adapter().check())
+    shipped_adapter().setup(dry_run=False)
+    assert problems(shipped_adapter().check()) == {}

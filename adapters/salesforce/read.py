@@ -1,0 +1,189 @@
+"""Reading from Salesforce: leads, what changed, activities, and planning the queries for them.
+
+Every record is read by SOQL through the connection; `RecordFinder` chooses between
+`IN (...)` chunks and one query for everything, whichever costs fewer calls.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from adapters.salesforce.client import SalesforceConnection
+from adapters.salesforce.mapping import ActivitySource, SalesforceMapping
+from adapters.salesforce.records import (
+    LeadObjects,
+    activity_fields,
+    activity_kind,
+    lead_fields,
+    occurred,
+    to_activity,
+    to_lead,
+    value_at,
+)
+from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
+from adapters.salesforce.soql import (
+    at_or_after,
+    chunked_in,
+    equals,
+    is_in,
+    matching,
+    not_null,
+    select,
+)
+from connector.model import Activity, Lead
+from connector.ports import InputProblem, ProblemSink
+
+#: A REST query page holds at most 2,000 records.
+QUERY_PAGE = 2000
+
+
+class RecordFinder:
+    """Reads records by a list of ids (or all of them) in the fewest query calls."""
+
+    def __init__(self, connection: SalesforceConnection, *, max_url_bytes: int) -> None:
+        self._connection = connection
+        self._max_url_bytes = max_url_bytes
+
+    def records(
+        self,
+        sobject: str,
+        fields: list[str],
+        conditions: list[str],
+        id_field: str,
+        ids: Collection[str] | None,
+    ) -> Iterator[dict[str, Any]]:
+        """Records whose `id_field` is among `ids` (all when None), in the fewest calls."""
+        wanted = None if ids is None else set(ids)
+        for query in self._plan(sobject, fields, conditions, id_field, wanted):
+            for record in self._connection.query(query):
+                if wanted is None or str(value_at(record, id_field)) in wanted:
+                    yield record
+
+    def _plan(
+        self,
+        sobject: str,
+        fields: list[str],
+        conditions: list[str],
+        id_field: str,
+        ids: set[str] | None,
+    ) -> list[str]:
+        """`IN (...)` chunks, or one query for everything when that takes fewer pages."""
+        present = [*conditions, *([] if id_field == "Id" else [not_null(id_field)])]
+        everything = select(sobject, fields, present)
+        if ids is None:
+            return [everything]
+        limit = self._max_url_bytes
+        chunks = list(chunked_in(sobject, fields, conditions, id_field, ids, max_url_bytes=limit))
+        # Many chunks (an incremental run touching most leads): one COUNT() call tells
+        # whether reading everything and filtering here costs fewer pages.
+        if len(chunks) > 2 and self._pages(select(sobject, ["COUNT()"], present)) < len(chunks):
+            return [everything]
+        return chunks
+
+    def _pages(self, count_query: str) -> int:
+        connection = self._connection
+        total = int(connection.call(lambda: connection.sf.query(count_query))["totalSize"])
+        return math.ceil(total / QUERY_PAGE)
+
+
+class SalesforceReader:
+    """Leads (Lead and/or Contact records) and their activities from every mapped source."""
+
+    def __init__(
+        self,
+        connection: SalesforceConnection,
+        settings: SalesforceSettings,
+        mapping: SalesforceMapping,
+        *,
+        zone: tzinfo,
+        on_problem: ProblemSink,
+        objects: LeadObjects,
+    ) -> None:
+        self._connection = connection
+        self._finder = RecordFinder(connection, max_url_bytes=settings.max_query_url_bytes)
+        self._scored = settings.objects
+        self._mapping = mapping
+        self._zone = zone
+        self._on_problem = on_problem
+        self._objects = objects
+
+    def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
+        """Leads (and/or Contacts) with their current results; all of them when `ids` is None."""
+        for sobject in self._scored:
+            objects = self._mapping.objects[sobject]
+            fields, conditions = lead_fields(objects, self._mapping), matching(objects.match)
+            for record in self._finder.records(sobject, fields, conditions, "Id", ids):
+                self._objects.remember(str(record["Id"]), sobject)
+                yield to_lead(record, objects, self._mapping)
+
+    def changed_lead_ids(self, since: datetime) -> set[str]:
+        """Leads modified at or after `since`, and leads whose activity records were."""
+        changed: set[str] = set()
+        for sobject in self._scored:
+            objects = self._mapping.objects[sobject]
+            query = select(sobject, ["Id"], [at_or_after(objects.modified, since)])
+            changed.update(str(r["Id"]) for r in self._connection.query(query))
+        for source in self._mapping.activities:
+            fields = lead_fields_of(source, self._scored)
+            conditions = [at_or_after(source.modified, since), *self._scope(source)]
+            for record in self._connection.query(select(source.object, fields, conditions)):
+                changed.update(str(v) for f in fields if (v := value_at(record, f)))
+        return changed
+
+    def read_activities(
+        self, lead_ids: Collection[str] | None, occurred_after: datetime
+    ) -> Iterator[Activity]:
+        """Activities of the given leads (all when None) from every mapped source, after it."""
+        for source in self._mapping.activities:
+            yield from self._source_activities(source, lead_ids, occurred_after)
+
+    def _source_activities(
+        self, source: ActivitySource, lead_ids: Collection[str] | None, after: datetime
+    ) -> Iterator[Activity]:
+        pointers = lead_fields_of(source, self._scored)
+        fields = activity_fields(source, pointers)
+        since = after.astimezone(self._zone).date() if source.occurred_on else after
+        base = [
+            *matching(source.match),
+            at_or_after(source.time_field, since),
+            *self._scope(source),
+        ]
+        for pointer in pointers:
+            for record in self._finder.records(source.object, fields, base, pointer, lead_ids):
+                activity = self._activity(record, source, pointer, after)
+                if activity is not None:
+                    yield activity
+
+    def _activity(
+        self, record: Mapping[str, Any], source: ActivitySource, pointer: str, after: datetime
+    ) -> Activity | None:
+        lead_id = value_at(record, pointer)
+        kind = activity_kind(record, source)
+        at = occurred(record, source, self._zone)
+        if at is None and lead_id and kind:
+            self._problem(source, record, f"no usable {source.time_field}; activity skipped")
+        if not lead_id or kind is None or at is None or at <= after:
+            return None
+        return to_activity(record, source, str(lead_id), kind, at)
+
+    def _scope(self, source: ActivitySource) -> list[str]:
+        """Conditions on every query of a source: only scored objects, none of our own tasks."""
+        scope = []
+        if "WhoId" in source.lead_field.values():  # polymorphic: Lead or Contact
+            scope.append(is_in("Who.Type", self._scored))
+        if source.object == "Task":  # our follow-ups are Tasks on the lead, not its activity
+            scope.append(equals(self._mapping.tasks.key_field, None))
+        return scope
+
+    def _problem(self, source: ActivitySource, record: Mapping[str, Any], message: str) -> None:
+        self._on_problem(
+            InputProblem(f"salesforce {source.object}", str(record.get("Id")), message)
+        )
+
+
+def lead_fields_of(source: ActivitySource, scored: Sequence[SalesforceObject]) -> list[str]:
+    """The fields of an activity source that point at a scored lead, without repeats."""
+    return list(dict.fromkeys(source.lead_field[o] for o in scored if o in source.lead_field))
