@@ -19,6 +19,7 @@ import httpx
 
 from adapters.hubspot.admin import check_hubspot, setup_hubspot
 from adapters.hubspot.client import Clock, HubSpotCalls, HubSpotRequestError, Json, Sleep
+from adapters.hubspot.mapping import HubSpotMapping, load_hubspot_mapping
 from adapters.hubspot.read import ActivityReader
 from adapters.hubspot.search import (
     BATCH_LIMIT,
@@ -30,11 +31,7 @@ from adapters.hubspot.search import (
     search_all,
     search_filter,
 )
-from adapters.hubspot.settings import (
-    HubSpotMapping,
-    HubSpotSettings,
-    load_hubspot_mapping,
-)
+from adapters.hubspot.settings import HubSpotSettings
 from connector.errors import ConfigError, FatalCrmError
 from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
 from connector.model import Activity, CurrentResult, Lead

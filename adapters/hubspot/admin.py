@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from adapters.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
-from adapters.hubspot.settings import ContactPropertySource, FormSource, HubSpotMapping
+from adapters.hubspot.mapping import ContactPropertySource, FormSource, HubSpotMapping
 from connector.errors import CrmError
 from connector.ports import CheckItem
 

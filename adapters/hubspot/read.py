@@ -7,6 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from adapters.hubspot.client import HubSpotCalls, Json
+from adapters.hubspot.mapping import (
+    ActivitySource,
+    ContactPropertySource,
+    EngagementSource,
+    FormSource,
+    HubSpotMapping,
+    PageViewSource,
+)
 from adapters.hubspot.search import (
     ASSOCIATION_BATCH_LIMIT,
     associated_ids,
@@ -15,14 +23,6 @@ from adapters.hubspot.search import (
     parse_instant,
     search_all,
     search_filter,
-)
-from adapters.hubspot.settings import (
-    ActivitySource,
-    ContactPropertySource,
-    EngagementSource,
-    FormSource,
-    HubSpotMapping,
-    PageViewSource,
 )
 from connector.model import Activity, PropertyValue
 from connector.ports import InputProblem, ProblemSink

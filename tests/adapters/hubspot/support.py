@@ -9,13 +9,15 @@ import httpx
 import pytest
 import respx
 
-from adapters.hubspot.adapter import HubSpotAdapter, HubSpotMapping, HubSpotSettings
-from adapters.hubspot.settings import (
+from adapters.hubspot.adapter import HubSpotAdapter
+from adapters.hubspot.mapping import (
     ContactPropertySource,
     EngagementSource,
     FormSource,
+    HubSpotMapping,
     PageViewSource,
 )
+from adapters.hubspot.settings import HubSpotSettings
 from connector.model import Activity, Lead
 from connector.ports import InputProblem
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.hubspot.adapter import check_hubspot, load_hubspot_mapping, setup_hubspot
+from adapters.hubspot.adapter import check_hubspot, setup_hubspot
+from adapters.hubspot.mapping import load_hubspot_mapping
 from connector.errors import ConfigError
 from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import FakePortal

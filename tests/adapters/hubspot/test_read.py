@@ -10,7 +10,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.hubspot.adapter import HubSpotSettings, build_hubspot_adapter
+from adapters.hubspot.adapter import build_hubspot_adapter
+from adapters.hubspot.settings import HubSpotSettings
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
