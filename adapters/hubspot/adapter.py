@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, tzinfo
-from datetime import time as clock_time
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,20 +20,19 @@ from adapters.hubspot.admin import check_hubspot, setup_hubspot
 from adapters.hubspot.client import Clock, HubSpotCalls, HubSpotRequestError, Json, Sleep
 from adapters.hubspot.mapping import HubSpotMapping, load_hubspot_mapping
 from adapters.hubspot.read import ActivityReader
+from adapters.hubspot.records import epoch_ms, score_input, task_input, to_lead
 from adapters.hubspot.search import (
     BATCH_LIMIT,
     batch_read,
     chunks,
-    epoch_ms,
     failed_ids,
-    parse_instant,
     search_all,
     search_filter,
 )
 from adapters.hubspot.settings import HubSpotSettings
 from connector.errors import ConfigError, FatalCrmError
 from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
-from connector.model import Activity, CurrentResult, Lead
+from connector.model import Activity, Lead
 from connector.ports import (
     CheckItem,
     FollowUpTask,
@@ -54,13 +52,9 @@ __all__ = [
     "setup_hubspot",
 ]
 
-_TASK_PRIORITIES = {"high": "HIGH", "高": "HIGH", "medium": "MEDIUM", "normal": "MEDIUM",
-                    "中": "MEDIUM", "low": "LOW", "低": "LOW"}  # fmt: skip
 #: How long rows found by `changed_lead_ids` may stand in for a read of the same contacts.
 #: A change in between is not lost: it is after the next run's cursor.
 _CHANGED_ROWS_TTL = 300.0
-#: Tasks fall due at this local time on their due date.
-_TASK_DUE_TIME = clock_time(9, 0)
 
 
 class HubSpotAdapter:
@@ -127,7 +121,7 @@ class HubSpotAdapter:
             missing = set(ids) - fresh.keys()
             rows = [*fresh.values(), *batch_read(self.calls, "contacts", missing, properties)]
         for row in rows:
-            yield self._to_lead(row)
+            yield to_lead(row, self.mapping)
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
         """Contacts modified at or after `since`, and contacts with activities since then.
@@ -157,52 +151,15 @@ class HubSpotAdapter:
         """Activities from every source the mapping declares, after `occurred_after`."""
         return self.activities.read(lead_ids, occurred_after)
 
-    def _to_lead(self, row: Json) -> Lead:
-        properties: dict[str, str | None] = row.get("properties") or {}
-        attributes = {}
-        for canonical, source in self.mapping.attributes.items():
-            names = [source] if isinstance(source, str) else source
-            value = " ".join(str(properties.get(name) or "").strip() for name in names).strip()
-            if value:
-                attributes[canonical] = value
-        return Lead(
-            id=str(row["id"]),
-            attributes=attributes,
-            owner=properties.get(self.mapping.owner) or None,
-            modified_at=parse_instant(properties.get("lastmodifieddate")),
-            current=self._current(properties),
-        )
-
-    def _current(self, properties: dict[str, str | None]) -> CurrentResult:
-        results = self.mapping.results
-        score = properties.get(results.score)
-        if score in (None, ""):
-            return CurrentResult(None, properties.get(results.priority) or None)
-        # HubSpot stores an empty text as no value: a scored lead's blank reasons are "".
-        return CurrentResult(
-            score=round(float(score)),
-            priority=properties.get(results.priority) or None,
-            reasons=properties.get(results.reasons) or "",
-        )
-
     # --- writing --------------------------------------------------------------------------
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results with batch update, 100 a call; failures are mapped back per contact."""
         failures: list[RecordFailure] = []
         for chunk in chunks(writes, BATCH_LIMIT):
-            failures.extend(self._update([self._score_input(write) for write in chunk]))
+            inputs = [score_input(write, self.mapping.results) for write in chunk]
+            failures.extend(self._update(inputs))
         return failures
-
-    def _score_input(self, write: ScoreWrite) -> Json:
-        results = self.mapping.results
-        properties = {
-            results.score: str(write.score),
-            results.priority: write.priority,
-            results.reasons: write.reasons,
-            results.scored_at: _iso(write.scored_at),
-        }
-        return {"id": write.lead_id, "properties": properties}
 
     def _update(self, inputs: list[Json]) -> list[RecordFailure]:
         """One batch update; a rejected batch is split to isolate the records at fault."""
@@ -242,7 +199,10 @@ class HubSpotAdapter:
         return TaskOutcome(created=created, failures=failures)
 
     def _create_chunk(self, tasks: list[FollowUpTask]) -> TaskOutcome:
-        request = {"inputs": [self._task_input(task) for task in tasks]}
+        association = self._task_to_contact_type()
+        results = self.mapping.results
+        inputs = [task_input(task, results, self.timezone, association) for task in tasks]
+        request = {"inputs": inputs}
         body = self.calls.sdk_call(self.calls.sdk.batch.create, "tasks", request)
         key_property = self.mapping.results.task_key
         created = {
@@ -255,26 +215,6 @@ class HubSpotAdapter:
             if task.key not in created
         ]
         return TaskOutcome(created=created, failures=failures)
-
-    def _task_input(self, task: FollowUpTask) -> Json:
-        due = datetime.combine(task.due_date, _TASK_DUE_TIME, tzinfo=self.timezone)
-        properties = {
-            "hs_timestamp": _iso(due),
-            "hs_task_subject": task.subject,
-            "hs_task_body": task.description,
-            "hs_task_priority": _TASK_PRIORITIES.get(task.priority.strip().lower(), "MEDIUM"),
-            "hs_task_status": "NOT_STARTED",
-            "hs_task_type": "TODO",
-            self.mapping.results.task_key: task.key,
-        }
-        if task.owner:
-            properties["hubspot_owner_id"] = task.owner
-        association = {"to": {"id": task.lead_id}, "types": [self._task_to_contact_type()]}
-        return {
-            "properties": properties,
-            "associations": [association],
-            "objectWriteTraceId": task.key,
-        }
 
     def _task_to_contact_type(self) -> Json:
         """The task-to-contact association type, looked up once (HubSpot-defined, unlabelled)."""
@@ -345,8 +285,3 @@ def _missing(inputs: list[Json], body: Json) -> list[RecordFailure]:
         for item in inputs
         if str(item["id"]) not in done
     ]
-
-
-def _iso(moment: datetime) -> str:
-    """An aware datetime as HubSpot's ISO 8601 UTC with milliseconds."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

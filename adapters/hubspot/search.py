@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from adapters.hubspot.client import HubSpotCalls, Json
@@ -36,25 +35,6 @@ def search_filter(name: str, operator: str, value: str | Sequence[str]) -> Json:
     if isinstance(value, str):
         return {"propertyName": name, "operator": operator, "value": value}
     return {"propertyName": name, "operator": operator, "values": list(value)}
-
-
-def epoch_ms(moment: datetime) -> str:
-    """A timezone-aware instant as HubSpot's epoch milliseconds, as text."""
-    return str(int(moment.timestamp() * 1000))
-
-
-def parse_instant(value: object) -> datetime | None:
-    """A HubSpot datetime (ISO 8601 or epoch ms) as an aware UTC datetime; None if absent."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def search_all(
