@@ -1,12 +1,12 @@
-"""Activity sources on HubSpot, as declared in the mapping, read into canonical activities."""
+"""Reading HubSpot: contacts as leads, and the mapping's activity sources as activities."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from adapters.hubspot.client import HubSpotCalls, Json
+from adapters.hubspot.client import Clock, HubSpotCalls, Json
 from adapters.hubspot.mapping import (
     ActivitySource,
     ContactPropertySource,
@@ -24,6 +24,7 @@ from adapters.hubspot.records import (
     history_events,
     page_view_event,
     timestamp_event,
+    to_lead,
 )
 from adapters.hubspot.search import (
     ASSOCIATION_BATCH_LIMIT,
@@ -32,7 +33,7 @@ from adapters.hubspot.search import (
     search_all,
     search_filter,
 )
-from connector.model import Activity
+from connector.model import Activity, Lead
 from connector.ports import InputProblem, ProblemSink
 
 #: Form submissions come 50 a page (the forms v1 maximum), newest first.
@@ -42,6 +43,58 @@ _EVENTS_PAGE = 100
 #: Up to this many leads, page views are asked per contact (a call or more each); past it,
 #: the window's page views of every contact are paged through once and filtered.
 _PER_CONTACT_EVENTS = 20
+#: How long rows found by `changed_ids` may stand in for a read of the same contacts.
+#: A change in between is not lost: it is after the next run's cursor.
+_CHANGED_ROWS_TTL = 300.0
+
+
+class LeadReader:
+    """Reads contacts as leads; a read right after `changed_ids` reuses the rows it found."""
+
+    def __init__(
+        self, *, calls: HubSpotCalls, mapping: HubSpotMapping, activities: ActivityReader,
+        clock: Clock,
+    ) -> None:  # fmt: skip
+        self._calls = calls
+        self._mapping = mapping
+        self._activities = activities
+        self._clock = clock
+        self._changed_rows: dict[str, Json] = {}
+        self._changed_at = 0.0
+
+    def read(self, ids: Collection[str] | None) -> Iterator[Lead]:
+        """Contacts as leads (all of them when `ids` is None), with their current results."""
+        properties = self._mapping.contact_properties()
+        if ids is None:
+            rows: Iterable[Json] = search_all(self._calls, "contacts", [], properties)
+        else:
+            fresh = self._take_changed_rows(ids)
+            missing = set(ids) - fresh.keys()
+            rows = [*fresh.values(), *batch_read(self._calls, "contacts", missing, properties)]
+        for row in rows:
+            yield to_lead(row, self._mapping)
+
+    def changed_ids(self, since: datetime) -> set[str]:
+        """Contacts modified at or after `since`, and contacts with activities since then.
+
+        The search already returns the mapped properties: the `read` that follows within a
+        few minutes takes those rows instead of reading the contacts again.
+        """
+        modified = search_filter("lastmodifieddate", "GTE", epoch_ms(since))
+        properties = self._mapping.contact_properties()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubspot") as pool:
+            active = pool.submit(self._activities.active_lead_ids, since)
+            rows = list(search_all(self._calls, "contacts", [modified], properties))
+            self._changed_rows = {str(row["id"]): row for row in rows}
+            self._changed_at = self._clock()
+            return set(self._changed_rows) | active.result()
+
+    def _take_changed_rows(self, ids: Collection[str]) -> dict[str, Json]:
+        """Rows the last `changed_ids` returned for these ids, if recent; used once."""
+        rows, self._changed_rows = self._changed_rows, {}
+        if self._clock() - self._changed_at > _CHANGED_ROWS_TTL:
+            return {}
+        return {record_id: rows[record_id] for record_id in ids if record_id in rows}
 
 
 class ActivityReader:

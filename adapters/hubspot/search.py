@@ -101,14 +101,3 @@ def associated_ids(
             targets = {str(item["toObjectId"]) for item in result.get("to", [])}
             found.setdefault(str(result["from"]["id"]), set()).update(targets)
     return found
-
-
-def failed_ids(body: Json) -> dict[str, str]:
-    """Ids named in a batch answer's per-record errors, with their messages."""
-    failures: dict[str, str] = {}
-    for error in body.get("errors", []):
-        message = str(error.get("message") or error.get("category") or "rejected")
-        for values in (error.get("context") or {}).values():
-            for value in values if isinstance(values, list) else [values]:
-                failures[str(value)] = message
-    return failures

@@ -89,9 +89,10 @@ def adapter_on_fake(
     events_api: bool = True,
     mapping: HubSpotMapping = MAPPING,
     client: httpx.Client | None = None,
+    token: str = "test-token",  # noqa: S107  (the fake portal's token)
 ) -> HubSpotAdapter:
     """An adapter on a plain client (respx intercepts it), sleeping into the recorder."""
-    settings = HubSpotSettings(access_token="test-token", events_api=events_api)  # type: ignore[arg-type]
+    settings = HubSpotSettings(access_token=token, events_api=events_api)  # type: ignore[arg-type]
     return HubSpotAdapter(
         settings=settings, mapping=mapping,
         client=client or httpx.Client(base_url=BASE_URL),
