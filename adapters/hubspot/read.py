@@ -52,9 +52,13 @@ class LeadReader:
     """Reads contacts as leads; a read right after `changed_ids` reuses the rows it found."""
 
     def __init__(
-        self, *, calls: HubSpotCalls, mapping: HubSpotMapping, activities: ActivityReader,
+        self,
+        *,
+        calls: HubSpotCalls,
+        mapping: HubSpotMapping,
+        activities: ActivityReader,
         clock: Clock,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self._calls = calls
         self._mapping = mapping
         self._activities = activities
