@@ -35,7 +35,9 @@ from pydantic import SecretStr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from adapters.hubspot.adapter import HubSpotAdapter, HubSpotSettings, load_hubspot_mapping  # noqa: E402
+from adapters.hubspot.adapter import HubSpotAdapter  # noqa: E402
+from adapters.hubspot.mapping import load_hubspot_mapping  # noqa: E402
+from adapters.hubspot.settings import HubSpotSettings  # noqa: E402
 from connector.compose import load_settings  # noqa: E402
 from connector.http import RateLimiter  # noqa: E402
 from connector.state import StateStore  # noqa: E402

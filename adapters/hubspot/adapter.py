@@ -1,43 +1,30 @@
 """The HubSpot adapter: contacts are leads; results go to contact properties and tasks.
 
-Split by concern: settings and mapping in `hubspot_config`, the SDK bridge and error
-translation in `hubspot_api`, object reads in `hubspot_objects`, activity sources in
-`hubspot_activities`, `check` and `setup` in `hubspot_setup`.
+A thin composition of the role modules: `client` (the SDK bridge and error translation),
+`read` (contacts and activity sources), `write` (results and tasks) and `admin` (`check`
+and `setup`). Only this module and what it imports load hubspot-api-client.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta, tzinfo
-from datetime import time as clock_time
+from collections.abc import Collection, Iterator, Sequence
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from adapters.hubspot.admin import check_hubspot, setup_hubspot
-from adapters.hubspot.client import Clock, HubSpotCalls, HubSpotRequestError, Json, Sleep
-from adapters.hubspot.read import ActivityReader
-from adapters.hubspot.search import (
-    BATCH_LIMIT,
-    batch_read,
-    chunks,
-    epoch_ms,
-    failed_ids,
-    parse_instant,
-    search_all,
-    search_filter,
-)
-from adapters.hubspot.settings import (
-    HubSpotMapping,
-    HubSpotSettings,
-    load_hubspot_mapping,
-)
-from connector.errors import ConfigError, FatalCrmError
+from adapters.hubspot.client import Clock, HubSpotCalls, Sleep
+from adapters.hubspot.mapping import HubSpotMapping, load_hubspot_mapping
+from adapters.hubspot.read import ActivityReader, LeadReader
+from adapters.hubspot.search import BATCH_LIMIT
+from adapters.hubspot.settings import HubSpotSettings
+from adapters.hubspot.write import HubSpotWriter
+from connector.errors import ConfigError
 from connector.http import IDEMPOTENT_METHODS, CallMeter, RateLimiter, make_client
-from connector.model import Activity, CurrentResult, Lead
+from connector.model import Activity, Lead
 from connector.ports import (
     CheckItem,
     FollowUpTask,
@@ -47,23 +34,7 @@ from connector.ports import (
     TaskOutcome,
 )
 
-__all__ = [
-    "HubSpotAdapter",
-    "HubSpotMapping",
-    "HubSpotSettings",
-    "build_hubspot_adapter",
-    "check_hubspot",
-    "load_hubspot_mapping",
-    "setup_hubspot",
-]
-
-_TASK_PRIORITIES = {"high": "HIGH", "高": "HIGH", "medium": "MEDIUM", "normal": "MEDIUM",
-                    "中": "MEDIUM", "low": "LOW", "低": "LOW"}  # fmt: skip
-#: How long rows found by `changed_lead_ids` may stand in for a read of the same contacts.
-#: A change in between is not lost: it is after the next run's cursor.
-_CHANGED_ROWS_TTL = 300.0
-#: Tasks fall due at this local time on their due date.
-_TASK_DUE_TIME = clock_time(9, 0)
+__all__ = ["HubSpotAdapter", "build_hubspot_adapter"]
 
 
 class HubSpotAdapter:
@@ -90,7 +61,6 @@ class HubSpotAdapter:
             raise ConfigError("LEADSCORE_HUBSPOT__ACCESS_TOKEN is not set (a private app token).")
         self.settings = settings
         self.mapping = mapping
-        self.timezone = timezone
         self.calls = HubSpotCalls(
             client=client, base_url=settings.base_url,
             access_token=settings.access_token.get_secret_value(),
@@ -101,12 +71,13 @@ class HubSpotAdapter:
             calls=self.calls, mapping=mapping, events_api=settings.events_api,
             on_problem=on_problem,
         )  # fmt: skip
-        self._task_association: Json | None = None
+        self.leads = LeadReader(
+            calls=self.calls, mapping=mapping, activities=self.activities, clock=clock
+        )
+        self.writer = HubSpotWriter(calls=self.calls, mapping=mapping, timezone=timezone)
         self._meter = meter
+        # Closed in `close()`, whether built here or handed in: the adapter owns its client.
         self._client = client
-        self._clock = clock
-        self._changed_rows: dict[str, Json] = {}
-        self._changed_at = 0.0
 
     @property
     def cursor_lag(self) -> timedelta:
@@ -118,41 +89,13 @@ class HubSpotAdapter:
         """HubSpot calls so far, retries included (the transport's meter when there is one)."""
         return self._meter.calls if self._meter is not None else self.calls.sent
 
-    # --- reading --------------------------------------------------------------------------
-
     def read_leads(self, ids: Collection[str] | None = None) -> Iterator[Lead]:
         """Contacts as leads (all of them when `ids` is None), with their current results."""
-        properties = self.mapping.contact_properties()
-        if ids is None:
-            rows: Iterable[Json] = search_all(self.calls, "contacts", [], properties)
-        else:
-            fresh = self._take_changed_rows(ids)
-            missing = set(ids) - fresh.keys()
-            rows = [*fresh.values(), *batch_read(self.calls, "contacts", missing, properties)]
-        for row in rows:
-            yield self._to_lead(row)
+        return self.leads.read(ids)
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
-        """Contacts modified at or after `since`, and contacts with activities since then.
-
-        The search already returns the mapped properties: the `read_leads` that follows
-        within a few minutes takes those rows instead of reading the contacts again.
-        """
-        modified = search_filter("lastmodifieddate", "GTE", epoch_ms(since))
-        properties = self.mapping.contact_properties()
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubspot") as pool:
-            active = pool.submit(self.activities.active_lead_ids, since)
-            rows = list(search_all(self.calls, "contacts", [modified], properties))
-            self._changed_rows = {str(row["id"]): row for row in rows}
-            self._changed_at = self._clock()
-            return set(self._changed_rows) | active.result()
-
-    def _take_changed_rows(self, ids: Collection[str]) -> dict[str, Json]:
-        """Rows the last `changed_lead_ids` returned for these ids, if recent; used once."""
-        rows, self._changed_rows = self._changed_rows, {}
-        if self._clock() - self._changed_at > _CHANGED_ROWS_TTL:
-            return {}
-        return {record_id: rows[record_id] for record_id in ids if record_id in rows}
+        """Contacts modified at or after `since`, and contacts with activities since then."""
+        return self.leads.changed_ids(since)
 
     def read_activities(
         self, lead_ids: Collection[str] | None, occurred_after: datetime
@@ -160,141 +103,25 @@ class HubSpotAdapter:
         """Activities from every source the mapping declares, after `occurred_after`."""
         return self.activities.read(lead_ids, occurred_after)
 
-    def _to_lead(self, row: Json) -> Lead:
-        properties: dict[str, str | None] = row.get("properties") or {}
-        attributes = {}
-        for canonical, source in self.mapping.attributes.items():
-            names = [source] if isinstance(source, str) else source
-            value = " ".join(str(properties.get(name) or "").strip() for name in names).strip()
-            if value:
-                attributes[canonical] = value
-        return Lead(
-            id=str(row["id"]),
-            attributes=attributes,
-            owner=properties.get(self.mapping.owner) or None,
-            modified_at=parse_instant(properties.get("lastmodifieddate")),
-            current=self._current(properties),
-        )
-
-    def _current(self, properties: dict[str, str | None]) -> CurrentResult:
-        results = self.mapping.results
-        score = properties.get(results.score)
-        if score in (None, ""):
-            return CurrentResult(None, properties.get(results.priority) or None)
-        # HubSpot stores an empty text as no value: a scored lead's blank reasons are "".
-        return CurrentResult(
-            score=round(float(score)),
-            priority=properties.get(results.priority) or None,
-            reasons=properties.get(results.reasons) or "",
-        )
-
-    # --- writing --------------------------------------------------------------------------
-
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results with batch update, 100 a call; failures are mapped back per contact."""
-        failures: list[RecordFailure] = []
-        for chunk in chunks(writes, BATCH_LIMIT):
-            failures.extend(self._update([self._score_input(write) for write in chunk]))
-        return failures
-
-    def _score_input(self, write: ScoreWrite) -> Json:
-        results = self.mapping.results
-        properties = {
-            results.score: str(write.score),
-            results.priority: write.priority,
-            results.reasons: write.reasons,
-            results.scored_at: _iso(write.scored_at),
-        }
-        return {"id": write.lead_id, "properties": properties}
-
-    def _update(self, inputs: list[Json]) -> list[RecordFailure]:
-        """One batch update; a rejected batch is split to isolate the records at fault."""
-        try:
-            body = self.calls.sdk_read(self.calls.sdk.batch.update, "contacts", {"inputs": inputs})
-        except HubSpotRequestError as error:
-            if "PROPERTY_DOESNT_EXIST" in str(error.body):
-                raise FatalCrmError(f"{error}. Run `leadscore setup` first.") from error
-            if len(inputs) == 1:
-                return [RecordFailure(str(inputs[0]["id"]), str(error))]
-            half = len(inputs) // 2
-            return self._update(inputs[:half]) + self._update(inputs[half:])
-        return _missing(inputs, body)
+        return self.writer.write_scores(writes)
 
     def find_tasks(self, keys: Collection[str]) -> dict[str, str]:
-        """Tasks already created for these keys (searched on their `leadscore_task_key`).
-
-        HubSpot's search index lags writes by seconds; a crash and a retry within that
-        lag can still duplicate a task.
-        """
-        key_property = self.mapping.results.task_key
-        found: dict[str, str] = {}
-        for chunk in chunks(sorted(set(keys)), BATCH_LIMIT):
-            wanted = [search_filter(key_property, "IN", chunk)]
-            for row in search_all(self.calls, "tasks", wanted, [key_property]):
-                found.setdefault(str(row["properties"][key_property]), str(row["id"]))
-        return found
+        """Tasks already created for these keys (searched on their task-key property)."""
+        return self.writer.find_tasks(keys)
 
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
         """Create follow-up tasks for the contacts' owners, associated to the contact."""
-        created: dict[str, str] = {}
-        failures: list[RecordFailure] = []
-        for chunk in chunks(tasks, BATCH_LIMIT):
-            outcome = self._create_chunk(chunk)
-            created.update(outcome.created)
-            failures.extend(outcome.failures)
-        return TaskOutcome(created=created, failures=failures)
-
-    def _create_chunk(self, tasks: list[FollowUpTask]) -> TaskOutcome:
-        request = {"inputs": [self._task_input(task) for task in tasks]}
-        body = self.calls.sdk_call(self.calls.sdk.batch.create, "tasks", request)
-        key_property = self.mapping.results.task_key
-        created = {
-            str(row["properties"][key_property]): str(row["id"]) for row in body.get("results", [])
-        }
-        errors = failed_ids(body)
-        failures = [
-            RecordFailure(task.key, errors.get(task.key, "HubSpot did not create the task"))
-            for task in tasks
-            if task.key not in created
-        ]
-        return TaskOutcome(created=created, failures=failures)
-
-    def _task_input(self, task: FollowUpTask) -> Json:
-        due = datetime.combine(task.due_date, _TASK_DUE_TIME, tzinfo=self.timezone)
-        properties = {
-            "hs_timestamp": _iso(due),
-            "hs_task_subject": task.subject,
-            "hs_task_body": task.description,
-            "hs_task_priority": _TASK_PRIORITIES.get(task.priority.strip().lower(), "MEDIUM"),
-            "hs_task_status": "NOT_STARTED",
-            "hs_task_type": "TODO",
-            self.mapping.results.task_key: task.key,
-        }
-        if task.owner:
-            properties["hubspot_owner_id"] = task.owner
-        association = {"to": {"id": task.lead_id}, "types": [self._task_to_contact_type()]}
-        return {
-            "properties": properties,
-            "associations": [association],
-            "objectWriteTraceId": task.key,
-        }
-
-    def _task_to_contact_type(self) -> Json:
-        """The task-to-contact association type, looked up once (HubSpot-defined, unlabelled)."""
-        if self._task_association is None:
-            body = self.calls.sdk_call(
-                self.calls.sdk.association_labels.get_all, "tasks", "contacts"
-            )
-            self._task_association = _default_association(body)
-        return self._task_association
+        return self.writer.create_tasks(tasks)
 
     def check(self) -> list[CheckItem]:
         """Token scopes, the property group, result properties and mapped attributes."""
-        return check_hubspot(self)
+        return check_hubspot(self.calls, self.mapping)
 
     def setup(self, *, dry_run: bool) -> list[CheckItem]:
         """Create the property group and the result properties."""
-        return setup_hubspot(self, dry_run=dry_run)
+        return setup_hubspot(self.calls, self.mapping, dry_run=dry_run)
 
     def close(self) -> None:
         """Close the HTTP client (nothing is buffered)."""
@@ -329,27 +156,3 @@ def build_hubspot_adapter(
         settings=settings, mapping=mapping, client=client, on_problem=on_problem,
         timezone=zone, meter=meter,
     )  # fmt: skip
-
-
-def _default_association(body: Json) -> Json:
-    """The HubSpot-defined association type without a label, from a labels answer."""
-    for label in body.get("results", []):
-        if label.get("category") == "HUBSPOT_DEFINED" and not label.get("label"):
-            return {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": label["typeId"]}
-    raise FatalCrmError("HubSpot has no default task-to-contact association type.")
-
-
-def _missing(inputs: list[Json], body: Json) -> list[RecordFailure]:
-    """Inputs a batch answer did not return, with the message of their error."""
-    done = {str(row.get("id")) for row in body.get("results", [])}
-    errors = failed_ids(body)
-    return [
-        RecordFailure(str(item["id"]), errors.get(str(item["id"]), "HubSpot did not update it"))
-        for item in inputs
-        if str(item["id"]) not in done
-    ]
-
-
-def _iso(moment: datetime) -> str:
-    """An aware datetime as HubSpot's ISO 8601 UTC with milliseconds."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

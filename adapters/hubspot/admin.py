@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from adapters.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
-from adapters.hubspot.settings import ContactPropertySource, FormSource, HubSpotMapping
+from adapters.hubspot.mapping import ContactPropertySource, FormSource, HubSpotMapping
 from connector.errors import CrmError
 from connector.ports import CheckItem
-
-if TYPE_CHECKING:
-    from adapters.hubspot.adapter import HubSpotAdapter
 
 #: Scopes every run needs; form sources add `forms`.
 REQUIRED_SCOPES = (
@@ -53,9 +49,8 @@ def property_specs(mapping: HubSpotMapping) -> list[PropertySpec]:
     ]
 
 
-def check_hubspot(adapter: HubSpotAdapter) -> list[CheckItem]:
+def check_hubspot(calls: HubSpotCalls, mapping: HubSpotMapping) -> list[CheckItem]:
     """What the portal lacks for this mapping; changes nothing."""
-    calls, mapping = adapter.calls, adapter.mapping
     items = [_check_scopes(calls, mapping)]
     items += [_check_group(calls, object_type, mapping) for object_type in ("contacts", "tasks")]
     items += [_check_property(calls, spec) for spec in property_specs(mapping)]
@@ -63,9 +58,10 @@ def check_hubspot(adapter: HubSpotAdapter) -> list[CheckItem]:
     return items
 
 
-def setup_hubspot(adapter: HubSpotAdapter, *, dry_run: bool) -> list[CheckItem]:
+def setup_hubspot(
+    calls: HubSpotCalls, mapping: HubSpotMapping, *, dry_run: bool
+) -> list[CheckItem]:
     """Create the property groups and properties that are missing (none when `dry_run`)."""
-    calls, mapping = adapter.calls, adapter.mapping
     items = [_ensure_group(calls, t, mapping, dry_run) for t in ("contacts", "tasks")]
     items += [
         _ensure_property(calls, spec, mapping.results.group, dry_run)

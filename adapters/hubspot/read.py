@@ -1,22 +1,13 @@
-"""Activity sources on HubSpot, as declared in the mapping, read into canonical activities."""
+"""Reading HubSpot: contacts as leads, and the mapping's activity sources as activities."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from adapters.hubspot.client import HubSpotCalls, Json
-from adapters.hubspot.search import (
-    ASSOCIATION_BATCH_LIMIT,
-    associated_ids,
-    batch_read,
-    epoch_ms,
-    parse_instant,
-    search_all,
-    search_filter,
-)
-from adapters.hubspot.settings import (
+from adapters.hubspot.client import Clock, HubSpotCalls, Json
+from adapters.hubspot.mapping import (
     ActivitySource,
     ContactPropertySource,
     EngagementSource,
@@ -24,7 +15,25 @@ from adapters.hubspot.settings import (
     HubSpotMapping,
     PageViewSource,
 )
-from connector.model import Activity, PropertyValue
+from adapters.hubspot.records import (
+    engagement_event,
+    engagement_names,
+    epoch_ms,
+    form_event,
+    form_field,
+    history_events,
+    page_view_event,
+    timestamp_event,
+    to_lead,
+)
+from adapters.hubspot.search import (
+    ASSOCIATION_BATCH_LIMIT,
+    associated_ids,
+    batch_read,
+    search_all,
+    search_filter,
+)
+from connector.model import Activity, Lead
 from connector.ports import InputProblem, ProblemSink
 
 #: Form submissions come 50 a page (the forms v1 maximum), newest first.
@@ -34,6 +43,62 @@ _EVENTS_PAGE = 100
 #: Up to this many leads, page views are asked per contact (a call or more each); past it,
 #: the window's page views of every contact are paged through once and filtered.
 _PER_CONTACT_EVENTS = 20
+#: How long rows found by `changed_ids` may stand in for a read of the same contacts.
+#: A change in between is not lost: it is after the next run's cursor.
+_CHANGED_ROWS_TTL = 300.0
+
+
+class LeadReader:
+    """Reads contacts as leads; a read right after `changed_ids` reuses the rows it found."""
+
+    def __init__(
+        self,
+        *,
+        calls: HubSpotCalls,
+        mapping: HubSpotMapping,
+        activities: ActivityReader,
+        clock: Clock,
+    ) -> None:
+        self._calls = calls
+        self._mapping = mapping
+        self._activities = activities
+        self._clock = clock
+        self._changed_rows: dict[str, Json] = {}
+        self._changed_at = 0.0
+
+    def read(self, ids: Collection[str] | None) -> Iterator[Lead]:
+        """Contacts as leads (all of them when `ids` is None), with their current results."""
+        properties = self._mapping.contact_properties()
+        if ids is None:
+            rows: Iterable[Json] = search_all(self._calls, "contacts", [], properties)
+        else:
+            fresh = self._take_changed_rows(ids)
+            missing = set(ids) - fresh.keys()
+            rows = [*fresh.values(), *batch_read(self._calls, "contacts", missing, properties)]
+        for row in rows:
+            yield to_lead(row, self._mapping)
+
+    def changed_ids(self, since: datetime) -> set[str]:
+        """Contacts modified at or after `since`, and contacts with activities since then.
+
+        The search already returns the mapped properties: the `read` that follows within a
+        few minutes takes those rows instead of reading the contacts again.
+        """
+        modified = search_filter("lastmodifieddate", "GTE", epoch_ms(since))
+        properties = self._mapping.contact_properties()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubspot") as pool:
+            active = pool.submit(self._activities.active_lead_ids, since)
+            rows = list(search_all(self._calls, "contacts", [modified], properties))
+            self._changed_rows = {str(row["id"]): row for row in rows}
+            self._changed_at = self._clock()
+            return set(self._changed_rows) | active.result()
+
+    def _take_changed_rows(self, ids: Collection[str]) -> dict[str, Json]:
+        """Rows the last `changed_ids` returned for these ids, if recent; used once."""
+        rows, self._changed_rows = self._changed_rows, {}
+        if self._clock() - self._changed_at > _CHANGED_ROWS_TTL:
+            return {}
+        return {record_id: rows[record_id] for record_id in ids if record_id in rows}
 
 
 class ActivityReader:
@@ -109,14 +174,14 @@ class ActivityReader:
     ) -> Iterator[Activity]:
         if source.mode == "timestamp":
             for row in self._contacts_with(source.property, wanted, after, source.property):
-                yield from _timestamp_event(source, row, after)
+                yield from timestamp_event(source, row, after)
             return
         # A property change touches the contact: only contacts modified since can have one.
         rows = self._contacts_with(source.property, wanted, after, "lastmodifieddate")
         candidates = {str(row["id"]) for row in rows}
         history = [source.property]
         for row in batch_read(self._calls, "contacts", candidates, [], history=history):
-            yield from _history_events(source, row, after)
+            yield from history_events(source, row, after)
 
     def _contacts_with(
         self, name: str, wanted: set[str] | None, after: datetime, since_property: str
@@ -150,24 +215,24 @@ class ActivityReader:
     ) -> Iterator[Activity]:
         by_contact = associated_ids(self._calls, "contacts", source.object, wanted)
         record_ids = set().union(*by_contact.values())
-        found = batch_read(self._calls, source.object, record_ids, _engagement_names(source))
+        found = batch_read(self._calls, source.object, record_ids, engagement_names(source))
         records = {str(row["id"]): row for row in found}
         for contact, linked in sorted(by_contact.items()):
             for record_id in sorted(linked & records.keys()):
-                yield from _engagement_event(source, records[record_id], contact, after)
+                yield from engagement_event(source, records[record_id], contact, after)
 
     def _engagements_since(
         self, source: EngagementSource, wanted: set[str] | None, after: datetime
     ) -> Iterator[Activity]:
         filters = [search_filter(source.timestamp, "GT", epoch_ms(after))]
         filters += [search_filter(name, "EQ", value) for name, value in source.where.items()]
-        found = search_all(self._calls, source.object, filters, _engagement_names(source))
+        found = search_all(self._calls, source.object, filters, engagement_names(source))
         rows = {str(row["id"]): row for row in found}
         contacts = associated_ids(self._calls, source.object, "contacts", rows)
         for record_id, contact_ids in sorted(contacts.items()):
             for contact in sorted(contact_ids):
                 if wanted is None or contact in wanted:
-                    yield from _engagement_event(source, rows[record_id], contact, after)
+                    yield from engagement_event(source, rows[record_id], contact, after)
 
     # --- forms ---------------------------------------------------------------------------
 
@@ -183,7 +248,7 @@ class ActivityReader:
         for email, submission in submissions:
             contact = contact_of.get(email)
             if contact and (wanted is None or contact in wanted):
-                yield _form_event(source, submission, contact)
+                yield form_event(source, submission, contact)
 
     def _submissions(self, source: FormSource, after: datetime) -> Iterator[tuple[str, Json]]:
         """(email, submission) pairs newer than `after`; pages stop at the first older one."""
@@ -194,7 +259,7 @@ class ActivityReader:
             for submission in page.get("results", []):
                 if int(submission.get("submittedAt", 0)) <= after.timestamp() * 1000:
                     return
-                email = _field(submission, source.email_field).lower()
+                email = form_field(submission, source.email_field).lower()
                 if email:
                     yield email, submission
                 else:
@@ -216,11 +281,11 @@ class ActivityReader:
         if wanted is not None and len(wanted) <= _PER_CONTACT_EVENTS:
             for contact in sorted(wanted):
                 for event in self._events(source.event_type, contact, after):
-                    yield from _page_view_event(source, event)
+                    yield from page_view_event(source, event)
             return
         for event in self._events(source.event_type, None, after):
             if wanted is None or str(event.get("objectId")) in wanted:
-                yield from _page_view_event(source, event)
+                yield from page_view_event(source, event)
 
     def _events(self, event_type: str, contact: str | None, after: datetime) -> Iterator[Json]:
         """Occurrences of `event_type` after `after`, for one contact or for all of them."""
@@ -237,85 +302,3 @@ class ActivityReader:
             if not cursor:
                 return
             query["after"] = cursor
-
-
-def _timestamp_event(source: ContactPropertySource, row: Json, after: datetime) -> list[Activity]:
-    value = (row.get("properties") or {}).get(source.property)
-    occurred = parse_instant(value)
-    if occurred is None or occurred <= after:
-        return []
-    return [_activity(f"property:{source.property}:{row['id']}:{value}", row, source, occurred)]
-
-
-def _history_events(source: ContactPropertySource, row: Json, after: datetime) -> list[Activity]:
-    events = []
-    for change in (row.get("propertiesWithHistory") or {}).get(source.property, []):
-        occurred = parse_instant(change.get("timestamp"))
-        if occurred is None or occurred <= after or change.get("value") in (None, ""):
-            continue
-        properties: dict[str, PropertyValue] = {}
-        if source.value_as:
-            properties[source.value_as] = str(change["value"])
-        key = f"property:{source.property}:{row['id']}:{change.get('timestamp')}"
-        events.append(_activity(key, row, source, occurred, properties))
-    return events
-
-
-def _activity(
-    key: str,
-    row: Json,
-    source: ContactPropertySource,
-    occurred: datetime,
-    properties: dict[str, PropertyValue] | None = None,
-) -> Activity:
-    return Activity(key, str(row["id"]), source.kind, occurred, properties or {})
-
-
-def _engagement_names(source: EngagementSource) -> list[str]:
-    """The engagement properties a source reads."""
-    return sorted({source.timestamp, *source.where, *source.properties.values()})
-
-
-def _engagement_event(
-    source: EngagementSource, row: Json, contact: str, after: datetime
-) -> list[Activity]:
-    values = row.get("properties") or {}
-    occurred = parse_instant(values.get(source.timestamp))
-    if occurred is None or occurred <= after:
-        return []
-    if any(values.get(name) != value for name, value in source.where.items()):
-        return []
-    properties: dict[str, PropertyValue] = {
-        canonical: str(values.get(name) or "") for canonical, name in source.properties.items()
-    }
-    key = f"{source.object}:{row['id']}:{contact}"
-    return [Activity(key, contact, source.kind, occurred, properties)]
-
-
-def _field(submission: Json, name: str) -> str:
-    for item in submission.get("values", []):
-        if item.get("name") == name:
-            return str(item.get("value") or "")
-    return ""
-
-
-def _form_event(source: FormSource, submission: Json, contact: str) -> Activity:
-    occurred = parse_instant(str(submission["submittedAt"]))
-    assert occurred is not None  # noqa: S101  (submittedAt was compared as a number above)
-    properties: dict[str, PropertyValue] = {"campaign": source.campaign}
-    for canonical, name in source.fields.items():
-        properties[canonical] = _field(submission, name)
-    key = f"form:{source.form_id}:{submission['submittedAt']}:{contact}"
-    return Activity(key, contact, source.kind, occurred, properties)
-
-
-def _page_view_event(source: PageViewSource, event: Json) -> list[Activity]:
-    occurred = parse_instant(event.get("occurredAt"))
-    if occurred is None:
-        return []
-    values = event.get("properties") or {}
-    properties: dict[str, PropertyValue] = {"page": str(values.get(source.page) or "")}
-    if source.duration_seconds and values.get(source.duration_seconds) not in (None, ""):
-        properties["duration_seconds"] = float(values[source.duration_seconds])
-    lead_id = str(event.get("objectId"))
-    return [Activity(f"event:{event.get('id')}", lead_id, source.kind, occurred, properties)]

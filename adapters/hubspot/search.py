@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from adapters.hubspot.client import HubSpotCalls, Json
@@ -36,25 +35,6 @@ def search_filter(name: str, operator: str, value: str | Sequence[str]) -> Json:
     if isinstance(value, str):
         return {"propertyName": name, "operator": operator, "value": value}
     return {"propertyName": name, "operator": operator, "values": list(value)}
-
-
-def epoch_ms(moment: datetime) -> str:
-    """A timezone-aware instant as HubSpot's epoch milliseconds, as text."""
-    return str(int(moment.timestamp() * 1000))
-
-
-def parse_instant(value: object) -> datetime | None:
-    """A HubSpot datetime (ISO 8601 or epoch ms) as an aware UTC datetime; None if absent."""
-    if value in (None, ""):
-        return None
-    text = str(value)
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def search_all(
@@ -121,14 +101,3 @@ def associated_ids(
             targets = {str(item["toObjectId"]) for item in result.get("to", [])}
             found.setdefault(str(result["from"]["id"]), set()).update(targets)
     return found
-
-
-def failed_ids(body: Json) -> dict[str, str]:
-    """Ids named in a batch answer's per-record errors, with their messages."""
-    failures: dict[str, str] = {}
-    for error in body.get("errors", []):
-        message = str(error.get("message") or error.get("category") or "rejected")
-        for values in (error.get("context") or {}).values():
-            for value in values if isinstance(values, list) else [values]:
-                failures[str(value)] = message
-    return failures

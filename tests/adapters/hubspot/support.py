@@ -10,13 +10,15 @@ import httpx
 import pytest
 import respx
 
-from adapters.hubspot.adapter import HubSpotAdapter, HubSpotMapping, HubSpotSettings
-from adapters.hubspot.settings import (
+from adapters.hubspot.adapter import HubSpotAdapter
+from adapters.hubspot.mapping import (
     ContactPropertySource,
     EngagementSource,
     FormSource,
+    HubSpotMapping,
     PageViewSource,
 )
+from adapters.hubspot.settings import HubSpotSettings
 from connector.model import Activity, Lead
 from connector.ports import InputProblem
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
@@ -94,9 +96,10 @@ def adapter_on_fake(
     events_api: bool = True,
     mapping: HubSpotMapping = MAPPING,
     client: httpx.Client | None = None,
+    token: str = "test-token",  # noqa: S107  (the fake portal's token)
 ) -> HubSpotAdapter:
     """An adapter on a plain client (respx intercepts it), sleeping into the recorder."""
-    settings = HubSpotSettings(access_token="test-token", events_api=events_api)  # type: ignore[arg-type]
+    settings = HubSpotSettings(access_token=token, events_api=events_api)  # type: ignore[arg-type]
     return HubSpotAdapter(
         settings=settings, mapping=mapping,
         client=client or httpx.Client(base_url=BASE_URL),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.hubspot.adapter import check_hubspot, load_hubspot_mapping, setup_hubspot
+from adapters.hubspot.mapping import load_hubspot_mapping
 from connector.errors import ConfigError
 from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import FakePortal
@@ -37,7 +37,7 @@ def failing(items: list) -> set[str]:  # type: ignore[type-arg]
 def test_check_on_a_fresh_portal_names_what_setup_will_create(
     standard_portal: FakePortal, recorder: Recorder
 ) -> None:
-    items = check_hubspot(adapter_on_fake(recorder))
+    items = adapter_on_fake(recorder).check()
     assert failing(items) == {
         "contacts property group leadscore",
         "tasks property group leadscore",
@@ -51,7 +51,7 @@ def test_check_on_a_fresh_portal_names_what_setup_will_create(
 
 
 def test_setup_dry_run_changes_nothing(standard_portal: FakePortal, recorder: Recorder) -> None:
-    items = setup_hubspot(adapter_on_fake(recorder), dry_run=True)
+    items = adapter_on_fake(recorder).setup(dry_run=True)
     assert all(item.ok for item in items)
     assert not standard_portal.groups["contacts"]
     assert "leadscore_score" not in standard_portal.properties["contacts"]
@@ -62,7 +62,7 @@ def test_setup_creates_what_is_missing_then_check_passes_and_setup_is_a_no_op(
     standard_portal: FakePortal, recorder: Recorder
 ) -> None:
     adapter = adapter_on_fake(recorder)
-    assert all(item.ok for item in setup_hubspot(adapter, dry_run=False))
+    assert all(item.ok for item in adapter.setup(dry_run=False))
     score = standard_portal.properties["contacts"]["leadscore_score"]
     assert (score["type"], score["fieldType"], score["groupName"]) == (
         "number",
@@ -70,8 +70,8 @@ def test_setup_creates_what_is_missing_then_check_passes_and_setup_is_a_no_op(
         "leadscore",
     )
     assert standard_portal.properties["tasks"]["leadscore_task_key"]["type"] == "string"
-    assert failing(check_hubspot(adapter)) == set()
-    again = setup_hubspot(adapter, dry_run=False)  # every create answers 409
+    assert failing(adapter.check()) == set()
+    again = adapter.setup(dry_run=False)  # every create answers 409
     assert all(item.ok for item in again)
     assert {item.detail.split(" ")[0] for item in again} <= {"already", "exists"}
 
@@ -82,7 +82,7 @@ def test_a_409_on_a_property_of_another_type_is_reported_not_fatal(
     standard_portal.properties["contacts"]["leadscore_score"] = {
         "name": "leadscore_score", "type": "string", "fieldType": "text",
     }  # fmt: skip
-    items = setup_hubspot(adapter_on_fake(recorder), dry_run=False)
+    items = adapter_on_fake(recorder).setup(dry_run=False)
     (wrong,) = [item for item in items if not item.ok]
     assert wrong.subject == "contacts property leadscore_score"
     assert "expected number/number" in wrong.detail
@@ -90,7 +90,7 @@ def test_a_409_on_a_property_of_another_type_is_reported_not_fatal(
 
 def test_check_reports_missing_scopes(standard_portal: FakePortal, recorder: Recorder) -> None:
     standard_portal.scopes = ["crm.objects.contacts.read"]
-    (scopes,) = [i for i in check_hubspot(adapter_on_fake(recorder)) if i.subject == "token scopes"]
+    (scopes,) = [i for i in adapter_on_fake(recorder).check() if i.subject == "token scopes"]
     assert not scopes.ok
     assert "crm.objects.contacts.write" in scopes.detail
 
@@ -122,6 +122,6 @@ def test_check_names_mapped_properties_the_portal_lacks(
     standard_portal: FakePortal, recorder: Recorder
 ) -> None:
     del standard_portal.properties["contacts"]["leadscore_trade_show"]
-    (item,) = [i for i in check_hubspot(adapter_on_fake(recorder)) if "mapped" in i.subject]
+    (item,) = [i for i in adapter_on_fake(recorder).check() if "mapped" in i.subject]
     assert not item.ok
     assert "leadscore_trade_show" in item.detail

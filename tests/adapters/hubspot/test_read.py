@@ -10,7 +10,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.hubspot.adapter import HubSpotSettings, build_hubspot_adapter
+from adapters.hubspot.adapter import build_hubspot_adapter
+from adapters.hubspot.settings import HubSpotSettings
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
 from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
@@ -128,11 +129,7 @@ def test_ten_secondly_429s_that_never_stop_fail_as_retriable(
 def test_a_bad_token_is_fatal_and_says_which_setting(
     recorder: Recorder, portal: FakePortal
 ) -> None:
-    adapter = adapter_on_fake(recorder)
-    adapter.calls = type(adapter.calls)(
-        client=httpx.Client(base_url=BASE_URL), base_url=BASE_URL, access_token="wrong",
-        search_rate_per_s=5, rate_limit_retries=0,
-    )  # fmt: skip
+    adapter = adapter_on_fake(recorder, token="wrong")
     with pytest.raises(FatalCrmError, match="LEADSCORE_HUBSPOT__ACCESS_TOKEN"):
         list(adapter.read_leads())
 

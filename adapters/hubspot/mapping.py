@@ -1,0 +1,103 @@
+"""mappings/hubspot.toml as validated data: contact properties, activity sources, results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from connector.validation import load_mapping
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResultProperties(_Strict):
+    """Contact properties that receive the result, and the group they live in."""
+
+    group: str = "leadscore"
+    group_label: str = "Lead score"
+    score: str = "leadscore_score"
+    priority: str = "leadscore_priority"
+    reasons: str = "leadscore_reasons"
+    scored_at: str = "leadscore_scored_at"
+    task_key: str = "leadscore_task_key"
+
+
+class EngagementSource(_Strict):
+    """Engagement objects (calls, emails, meetings, notes) associated with the contact."""
+
+    source: Literal["engagement"]
+    object: Literal["calls", "emails", "meetings", "notes"]
+    kind: str
+    timestamp: str = "hs_timestamp"
+    #: Only records whose property equals the value count (e.g. a completed meeting).
+    where: dict[str, str] = Field(default_factory=dict)
+    #: Canonical activity property -> engagement property.
+    properties: dict[str, str] = Field(default_factory=dict)
+
+
+class PageViewSource(_Strict):
+    """Web page views from the events API (`e_visited_page`); Enterprise portals only."""
+
+    source: Literal["page_views"]
+    kind: str = "page_view"
+    event_type: str = "e_visited_page"
+    page: str = "hs_url"
+    duration_seconds: str | None = None
+
+
+class FormSource(_Strict):
+    """Submissions of one form, matched to contacts by their email."""
+
+    source: Literal["form"]
+    form_id: str
+    kind: str = "form_submit"
+    #: The activity's `campaign`, the same for every submission of this form.
+    campaign: str = ""
+    #: Canonical activity property -> form field (e.g. answer = "survey_status").
+    fields: dict[str, str] = Field(default_factory=dict)
+    email_field: str = "email"
+
+
+class ContactPropertySource(_Strict):
+    """Events derived from a contact property: its current date value, or its value history."""
+
+    source: Literal["contact_property"]
+    property: str
+    kind: str
+    #: "timestamp": the property holds the event's date; "history": every change is an event
+    #: at the change's time, its value going into `value_as` (how badge imports usually land).
+    mode: Literal["timestamp", "history"] = "timestamp"
+    value_as: str | None = None
+
+
+ActivitySource = Annotated[
+    EngagementSource | PageViewSource | FormSource | ContactPropertySource,
+    Field(discriminator="source"),
+]
+
+
+class HubSpotMapping(_Strict):
+    """How HubSpot contacts and records become canonical leads and activities."""
+
+    #: Canonical attribute -> contact property, or properties joined with a space.
+    attributes: dict[str, str | list[str]]
+    owner: str = "hubspot_owner_id"
+    results: ResultProperties = ResultProperties()
+    activities: list[ActivitySource] = Field(default_factory=list)
+
+    def contact_properties(self) -> list[str]:
+        """Every contact property a lead read needs."""
+        results = self.results
+        names = {self.owner, "lastmodifieddate", results.score, results.priority, results.reasons}
+        for value in self.attributes.values():
+            names.update([value] if isinstance(value, str) else value)
+        return sorted(names)
+
+
+def load_hubspot_mapping(path: Path) -> HubSpotMapping:
+    """Read and validate a HubSpot mapping file; errors name the file and the key."""
+    return load_mapping(path, HubSpotMapping)
