@@ -7,12 +7,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from adapters.files.admin import check_local_files, setup_local_files
 from adapters.files.client import Table, open_table, require_columns
+from adapters.files.mapping import CsvMapping
 from adapters.files.write import ScoresFile, TasksFile
-from connector.model import CANONICAL_KINDS, Activity, Lead
+from connector.model import Activity, Lead
 from connector.ports import (
     CheckItem,
     FollowUpTask,
@@ -23,7 +22,6 @@ from connector.ports import (
     TaskOutcome,
 )
 from connector.timestamps import parse_timestamp
-from connector.validation import load_mapping
 
 LEAD_COLUMNS = ("id",)
 ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at")
@@ -31,34 +29,8 @@ _LEAD_FIELDS = frozenset({"id", "owner"})
 _ACTIVITY_FIELDS = frozenset({"id", "lead_id", "kind", "occurred_at"})
 
 
-class _Mapped(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class LeadColumns(_Mapped):
-    """Header renames for the leads file."""
-
-    columns: dict[str, str] = Field(default_factory=dict)
-
-
-class ActivityColumns(_Mapped):
-    """Header renames, kind aliases and numeric properties for the activities file."""
-
-    columns: dict[str, str] = Field(default_factory=dict)
-    kinds: dict[str, str] = Field(default_factory=dict)
-    extra_kinds: list[str] = Field(default_factory=list)
-    numeric_properties: list[str] = Field(default_factory=lambda: ["duration_seconds"])
-
-
-class CsvMapping(_Mapped):
-    """mappings/csv.toml: how file columns and values become canonical leads and activities."""
-
-    leads: LeadColumns = LeadColumns()
-    activities: ActivityColumns = ActivityColumns()
-
-    def known_kinds(self) -> frozenset[str]:
-        """Every kind an activity row may carry, after aliases."""
-        return CANONICAL_KINDS | set(self.activities.extra_kinds)
+# CsvMapping is re-exported: callers build the adapter from one import.
+__all__ = ["CsvMapping", "LocalFilesAdapter"]
 
 
 class LocalFilesAdapter:
@@ -263,8 +235,3 @@ class _ActivityRows:
             return float(value.replace(",", ""))
         except ValueError:
             raise ValueError(f"{name} is not a number: {value!r}") from None
-
-
-def load_csv_mapping(path: Path | None) -> CsvMapping:
-    """The CSV mapping at `path`, or the identity mapping when none is configured."""
-    return CsvMapping() if path is None else load_mapping(path, CsvMapping)
