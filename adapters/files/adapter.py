@@ -106,11 +106,12 @@ class LocalFilesAdapter:
 
     def check(self) -> list[CheckItem]:
         """Both input files readable with their columns, the output folder writable."""
-        return check_local_files(self)
+        inputs = [(self.leads_path, self.lead_header), (self.activities_path, self.activity_header)]
+        return check_local_files(inputs, self.output_dir)
 
     def setup(self, *, dry_run: bool) -> list[CheckItem]:
         """Create the output folder."""
-        return setup_local_files(self, dry_run=dry_run)
+        return setup_local_files(self.output_dir, dry_run=dry_run)
 
     def close(self) -> None:
         """Nothing is held open between calls."""
