@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from adapters.files.mapping import CsvMapping
-from connector.model import Activity, Lead
+from connector.model import Activity, CurrentResult, Lead
 from connector.ports import FollowUpTask, ScoreWrite
 from connector.timestamps import parse_timestamp
 
@@ -101,6 +101,11 @@ def score_of(row: Row) -> int:
         return int(row.get("score") or 0)
     except ValueError:
         return 0
+
+
+def current_result(row: Row) -> CurrentResult | None:
+    """What a scores.csv row shows, read as every adapter reads a CRM's result fields."""
+    return CurrentResult.shown(row.get("score"), row.get("priority"), row.get("reasons"))
 
 
 def task_row(task: FollowUpTask) -> Row:

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 
-from adapters.files.records import score_of, score_row, task_row
+from adapters.files.records import current_result, score_of, score_row, task_row
 from connector.errors import ConfigError
 from connector.model import CurrentResult
 from connector.ports import FollowUpTask, ScoreWrite
@@ -65,9 +65,9 @@ class ScoresFile:
 
     def current(self) -> dict[str, CurrentResult]:
         """What the file shows per lead, as the adapter's "current CRM values"."""
-        return {
-            row["lead_id"]: _current(row) for row in _read_rows(self.path) if row.get("lead_id")
-        }
+        rows = _read_rows(self.path)
+        shown = {row["lead_id"]: current_result(row) for row in rows if row.get("lead_id")}
+        return {lead_id: result for lead_id, result in shown.items() if result is not None}
 
     def update(self, writes: Sequence[ScoreWrite], keep: Collection[str]) -> None:
         """Merge `writes` into the file; rows of leads no longer in `keep` are dropped."""
@@ -96,12 +96,3 @@ class TasksFile:
         if new:
             write_atomically(self.path, TASK_COLUMNS, [*rows, *map(task_row, new)])
         return [task.key for task in new]
-
-
-def _current(row: dict[str, str]) -> CurrentResult:
-    score = row.get("score", "")
-    return CurrentResult(
-        score=int(score) if score.lstrip("-").isdigit() else None,
-        priority=row.get("priority") or None,
-        reasons=row.get("reasons"),
-    )
