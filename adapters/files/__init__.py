@@ -8,7 +8,8 @@ from connector.ports import Adapter, AdapterContext, AdapterPlugin
 
 def build(settings: CsvSettings, context: AdapterContext) -> Adapter:
     """The local-files adapter over `[csv]` and the optional column mapping."""
-    from adapters.files.adapter import LocalFilesAdapter, load_csv_mapping
+    from adapters.files.adapter import LocalFilesAdapter
+    from adapters.files.mapping import load_csv_mapping
 
     return LocalFilesAdapter(
         leads_path=settings.leads,

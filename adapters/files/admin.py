@@ -3,37 +3,33 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from connector.errors import InputError
 from connector.ports import CheckItem
 
-if TYPE_CHECKING:
-    from adapters.files.adapter import LocalFilesAdapter
+#: Reads a file's header after the mapping's renames; raises InputError when it is unusable.
+HeaderReader = Callable[[], list[str]]
 
 
-def check_local_files(adapter: LocalFilesAdapter) -> list[CheckItem]:
-    """Each input opens with its required columns (after the mapping's renames)."""
-    return [
-        _check(adapter.leads_path, adapter.lead_header),
-        _check(adapter.activities_path, adapter.activity_header),
-        _check_writable(adapter.output_dir),
-    ]
+def check_local_files(
+    inputs: Sequence[tuple[Path, HeaderReader]], output_dir: Path
+) -> list[CheckItem]:
+    """Each input opens with its required columns; the output folder is (or can be) written."""
+    return [*(_check(path, header_of) for path, header_of in inputs), _check_writable(output_dir)]
 
 
-def setup_local_files(adapter: LocalFilesAdapter, *, dry_run: bool) -> list[CheckItem]:
+def setup_local_files(output_dir: Path, *, dry_run: bool) -> list[CheckItem]:
     """Create the output folder if it is missing."""
-    folder = adapter.output_dir
-    if folder.is_dir():
-        return [CheckItem(str(folder), True, "exists")]
+    if output_dir.is_dir():
+        return [CheckItem(str(output_dir), True, "exists")]
     if not dry_run:
-        folder.mkdir(parents=True)
-    return [CheckItem(str(folder), True, "would create" if dry_run else "created")]
+        output_dir.mkdir(parents=True)
+    return [CheckItem(str(output_dir), True, "would create" if dry_run else "created")]
 
 
-def _check(path: Path, header_of: Callable[[], list[str]]) -> CheckItem:
+def _check(path: Path, header_of: HeaderReader) -> CheckItem:
     try:
         header = header_of()
     except InputError as error:
@@ -44,6 +40,7 @@ def _check(path: Path, header_of: Callable[[], list[str]]) -> CheckItem:
 def _check_writable(folder: Path) -> CheckItem:
     probe = folder if folder.is_dir() else folder.parent
     try:
+        # A real file, not a permission bit: ACLs and read-only mounts only show when writing.
         with tempfile.TemporaryFile(dir=probe):
             pass
     except OSError as error:

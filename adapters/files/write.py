@@ -9,6 +9,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import tzinfo
 from pathlib import Path
 
+from adapters.files.records import current_result, score_of, score_row, task_row
 from connector.errors import ConfigError
 from connector.model import CurrentResult
 from connector.ports import FollowUpTask, ScoreWrite
@@ -64,26 +65,17 @@ class ScoresFile:
 
     def current(self) -> dict[str, CurrentResult]:
         """What the file shows per lead, as the adapter's "current CRM values"."""
-        return {
-            row["lead_id"]: _current(row) for row in _read_rows(self.path) if row.get("lead_id")
-        }
+        rows = _read_rows(self.path)
+        shown = {row["lead_id"]: current_result(row) for row in rows if row.get("lead_id")}
+        return {lead_id: result for lead_id, result in shown.items() if result is not None}
 
     def update(self, writes: Sequence[ScoreWrite], keep: Collection[str]) -> None:
         """Merge `writes` into the file; rows of leads no longer in `keep` are dropped."""
         rows = {row["lead_id"]: row for row in _read_rows(self.path) if row.get("lead_id") in keep}
         for write in writes:
-            rows[write.lead_id] = self._row(write)
-        ordered = sorted(rows.values(), key=lambda row: (-_int(row.get("score")), row["lead_id"]))
+            rows[write.lead_id] = score_row(write, self._zone)
+        ordered = sorted(rows.values(), key=lambda row: (-score_of(row), row["lead_id"]))
         write_atomically(self.path, SCORE_COLUMNS, ordered)
-
-    def _row(self, write: ScoreWrite) -> dict[str, str]:
-        return {
-            "lead_id": write.lead_id,
-            "score": str(write.score),
-            "priority": write.priority,
-            "reasons": write.reasons,
-            "scored_at": write.scored_at.astimezone(self._zone).isoformat(timespec="seconds"),
-        }
 
 
 class TasksFile:
@@ -102,32 +94,5 @@ class TasksFile:
         existing = {row.get("key") for row in rows}
         new = [task for task in tasks if task.key not in existing]
         if new:
-            write_atomically(self.path, TASK_COLUMNS, [*rows, *map(_task_row, new)])
+            write_atomically(self.path, TASK_COLUMNS, [*rows, *map(task_row, new)])
         return [task.key for task in new]
-
-
-def _task_row(task: FollowUpTask) -> dict[str, str]:
-    return {
-        "key": task.key,
-        "lead_id": task.lead_id,
-        "owner": task.owner or "",
-        "subject": task.subject,
-        "due_date": task.due_date.isoformat(),
-        "priority": task.priority,
-    }
-
-
-def _current(row: dict[str, str]) -> CurrentResult:
-    score = row.get("score", "")
-    return CurrentResult(
-        score=int(score) if score.lstrip("-").isdigit() else None,
-        priority=row.get("priority") or None,
-        reasons=row.get("reasons"),
-    )
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0

@@ -30,7 +30,8 @@ CrmUnderTest = Callable[[Path], AbstractContextManager[MakeAdapter]]
 
 @contextmanager
 def _local_files(folder: Path) -> Iterator[MakeAdapter]:
-    from adapters.files.adapter import CsvMapping, LocalFilesAdapter
+    from adapters.files.adapter import LocalFilesAdapter
+    from adapters.files.mapping import CsvMapping
 
     def make(leads: Sequence[Lead], activities: Sequence[Activity]) -> Adapter:
         seed_files(folder, leads, activities)

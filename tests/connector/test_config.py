@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.files.adapter import load_csv_mapping
+from adapters.files.mapping import load_csv_mapping
 from adapters.hubspot.mapping import load_hubspot_mapping
 from adapters.salesforce.mapping import load_salesforce_mapping
 from connector.compose import load_settings

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
-from adapters.files.adapter import LocalFilesAdapter, load_csv_mapping
+from adapters.files.adapter import LocalFilesAdapter
+from adapters.files.mapping import load_csv_mapping
 from connector.errors import InputError
 from connector.ports import InputProblem
 from tests.scoring_support import ROOT
