@@ -5,6 +5,7 @@
 - nothing in `connector/` imports `adapters` except the composition root, `compose.py`;
 - an adapter imports only its own package and `connector.{model,ports,errors,timestamps,http,
   validation}`, never another adapter;
+- inside an adapter package only `__init__.py` (its lazy `build`) imports `adapter.py`, the top;
 - SQLAlchemy and Alembic only in `connector/state/` (and its migrations);
 - importing the CLI and the plugin table loads no vendor SDK: that waits for `build`.
 """
@@ -91,13 +92,22 @@ def _adapter_rule(path: str, module: str) -> str | None:
     return None
 
 
+def _top_module_rule(path: str, module: str) -> str | None:
+    adapter = _adapter_of(path)
+    if adapter is None or path.endswith("/__init__.py"):
+        return None
+    if module == f"adapters.{adapter}.adapter":
+        return "only the package's __init__.py imports adapter.py"
+    return None
+
+
 def _database_rule(path: str, module: str) -> str | None:
     if _top(module) in DATABASE_PACKAGES and not path.startswith(DATABASE_HOMES):
         return "SQLAlchemy and Alembic only in connector/state"
     return None
 
 
-RULES = (_scoring_rule, _core_rule, _adapter_rule, _database_rule)
+RULES = (_scoring_rule, _core_rule, _adapter_rule, _top_module_rule, _database_rule)
 
 
 def violations(path: str, source: str) -> list[Violation]:
@@ -133,6 +143,7 @@ def test_the_tree_keeps_the_layouts_import_rules() -> None:
         ("adapters/files/read.py", "from connector.sync import Pipeline", "adapters import only"),
         ("adapters/salesforce/write.py", "from sqlalchemy import select", "connector/state"),
         ("connector/cli/status.py", "import sqlalchemy", "connector/state"),
+        ("adapters/hubspot/admin.py", "from adapters.hubspot.adapter import X", "__init__.py"),
         (
             "adapters/hubspot/admin.py",
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from adapters.files import x",
@@ -151,6 +162,7 @@ def test_a_forbidden_import_is_caught(path: str, source: str, rule: str) -> None
         ("connector/compose.py", "from adapters import files, hubspot, salesforce"),
         ("adapters/hubspot/read.py", "from adapters.hubspot.search import search_all"),
         ("adapters/files/read.py", "from connector.model import Lead"),
+        ("adapters/salesforce/__init__.py", "from adapters.salesforce.adapter import build"),
         ("connector/state/store.py", "from sqlalchemy import select"),
         ("connector/scoring/rules.py", "from pydantic import BaseModel\nimport re"),
     ],

@@ -21,8 +21,7 @@ from connector.ports import (
     TaskOutcome,
 )
 
-# CsvMapping is re-exported: callers build the adapter from one import.
-__all__ = ["CsvMapping", "LocalFilesAdapter"]
+__all__ = ["LocalFilesAdapter"]
 
 
 class LocalFilesAdapter:
