@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -37,7 +38,7 @@ from connector.compose import build_adapter, load_settings, open_state
 from connector.config import CoreSettings
 from connector.errors import InputError
 from connector.logs import hide_in_logs, secret_values
-from connector.ports import Adapter, CheckItem, InputProblem
+from connector.ports import Adapter, CheckItem, InputProblem, ProblemSink
 from connector.scoring import Scorer, ScoreResult
 from connector.sync import Pipeline, RunReport, RunRequest
 from connector.timestamps import parse_as_of
@@ -50,6 +51,16 @@ def _settings(config: Path) -> CoreSettings:
     settings = load_settings(config)
     hide_in_logs(secret_values(settings))
     return settings
+
+
+@contextmanager
+def _adapter(settings: CoreSettings, on_problem: ProblemSink | None = None) -> Iterator[Adapter]:
+    """The configured adapter, closed afterwards whatever happens."""
+    adapter = build_adapter(settings, on_problem or (lambda problem: None))
+    try:
+        yield adapter
+    finally:
+        adapter.close()
 
 
 def _interactive() -> bool:
@@ -82,13 +93,12 @@ def sync(
     now = parse_as_of(as_of, settings.zone)
     request = RunRequest(now, dry_run=dry_run, full=full, wait_for_lock=wait)
     problems: list[InputProblem] = []
-    adapter = build_adapter(settings, problems.append)
-    try:
-        with open_state(settings, dry_run=dry_run) as store:
-            pipeline = Pipeline(settings, adapter, store, problems=problems)
-            report = _run_with_progress(pipeline, request, show=not as_json)
-    finally:
-        adapter.close()
+    with (
+        _adapter(settings, problems.append) as adapter,
+        open_state(settings, dry_run=dry_run) as store,
+    ):
+        pipeline = Pipeline(settings, adapter, store, problems=problems)
+        report = _run_with_progress(pipeline, request, show=not as_json)
     _print_run(report, as_json, top)
     if report.failures:
         raise typer.Exit(EXIT_RECORDS_FAILED)
@@ -147,11 +157,8 @@ def explain(
     """Show every rule that gave a lead points, and when its score next changes."""
     log_options(verbose, log_format)
     settings = _settings(config)
-    adapter = build_adapter(settings, lambda problem: None)
-    try:
+    with _adapter(settings) as adapter:
         result = _explain(settings, adapter, lead_id, as_of)
-    finally:
-        adapter.close()
     if as_json:
         print(json.dumps(explanation(result), ensure_ascii=False))
         return
@@ -204,11 +211,8 @@ def check_command(
     """Check that the CRM is ready: login, mapped fields, task creation, API budget."""
     log_options(verbose, log_format)
     settings = _settings(config)
-    adapter = build_adapter(settings, lambda problem: None)
-    try:
+    with _adapter(settings) as adapter:
         items = adapter.check()
-    finally:
-        adapter.close()
     _print_items("check", items, as_json)
 
 
@@ -226,11 +230,8 @@ def setup_command(
     """Create the result fields (and the access to them) that the mapping needs."""
     log_options(verbose, log_format)
     settings = _settings(config)
-    adapter = build_adapter(settings, lambda problem: None)
-    try:
+    with _adapter(settings) as adapter:
         items = adapter.setup(dry_run=dry_run)
-    finally:
-        adapter.close()
     _print_items("setup", items, as_json)
 
 
