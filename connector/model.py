@@ -22,6 +22,17 @@ CANONICAL_KINDS = frozenset(
 )
 
 
+#: The properties each canonical kind carries (what `where` and `sum` may name).
+CANONICAL_PROPERTIES: Mapping[str, frozenset[str]] = {
+    "trade_show_visit": frozenset({"campaign"}),
+    "seminar_attended": frozenset({"campaign"}),
+    "page_view": frozenset({"page", "duration_seconds"}),
+    "email_click": frozenset({"campaign", "channel"}),
+    "download": frozenset({"campaign", "channel"}),
+    "form_submit": frozenset({"campaign", "answer"}),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CurrentResult:
     """What the CRM currently shows for a lead's score (as last written there)."""

@@ -49,6 +49,9 @@ class RecordFailure:
 
     record_id: str
     message: str
+    #: The task was refused because of its owner (inactive user, a queue, a deactivated
+    #: owner): a fallback owner may take it, and the lead's score is written regardless.
+    owner_refused: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,18 @@ class InputProblem:
 
 
 ProblemSink = Callable[[InputProblem], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The names the mapping can produce, to catch a typo in a rule before it never fires.
+
+    `attributes` is None when any name may be an attribute; `kinds` maps each activity kind
+    the mapping produces (beyond the canonical ones) to the properties it gives that kind.
+    """
+
+    attributes: frozenset[str] | None
+    kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +141,14 @@ class Adapter(Protocol):
 
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
         """Create one batch (at most `max_write_batch`) of follow-up tasks."""
+        ...
+
+    def population(self) -> int | None:
+        """How many leads the source holds now, where that costs nothing; None elsewhere."""
+        ...
+
+    def vocabulary(self) -> Vocabulary:
+        """The attributes, kinds and properties the mapping produces."""
         ...
 
     def check(self) -> list[CheckItem]:

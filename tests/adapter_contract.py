@@ -175,5 +175,12 @@ class AdapterContract:
     def test_changed_lead_ids_since_long_ago_include_every_lead(self, adapter: Adapter) -> None:
         assert adapter.changed_lead_ids(NOW - timedelta(days=3650)) >= {"L1", "L2", "L3"}
 
+    def test_the_vocabulary_names_the_mapped_attributes(self, adapter: Adapter) -> None:
+        vocabulary = adapter.vocabulary()
+        assert vocabulary.attributes is None or {"industry", "title"} <= vocabulary.attributes
+
+    def test_population_is_the_lead_count_or_unknown(self, adapter: Adapter) -> None:
+        assert adapter.population() in (None, 3)
+
     def test_batches_are_bounded(self, adapter: Adapter) -> None:
         assert adapter.max_write_batch >= 1

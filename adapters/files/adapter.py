@@ -19,6 +19,7 @@ from connector.ports import (
     RecordFailure,
     ScoreWrite,
     TaskOutcome,
+    Vocabulary,
 )
 
 __all__ = ["LocalFilesAdapter"]
@@ -64,6 +65,14 @@ class LocalFilesAdapter:
         chosen = leads.values() if ids is None else (leads[i] for i in ids if i in leads)
         for lead in chosen:
             yield replace(lead, current=current.get(lead.id))
+
+    def population(self) -> int:
+        """The valid leads in the leads file."""
+        return len(self._inputs.leads())
+
+    def vocabulary(self) -> Vocabulary:
+        """Every column is an attribute or a property; the mapping adds kinds."""
+        return self._inputs.vocabulary()
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
         """Files carry no per-row change time: all leads when either file changed since then."""

@@ -11,7 +11,7 @@ from adapters.files.client import Table, open_table, require_columns
 from adapters.files.mapping import CsvMapping
 from adapters.files.records import ActivityRows, LeadRows, Row
 from connector.model import Activity, Lead
-from connector.ports import InputProblem, ProblemSink
+from connector.ports import InputProblem, ProblemSink, Vocabulary
 
 LEAD_COLUMNS = ("id",)
 ACTIVITY_COLUMNS = ("id", "lead_id", "kind", "occurred_at")
@@ -57,6 +57,13 @@ class InputFiles:
         """Whether either file was modified at or after `since` (files have no per-row time)."""
         newest = max(self.leads_path.stat().st_mtime, self.activities_path.stat().st_mtime)
         return newest >= since.timestamp()
+
+    def vocabulary(self) -> Vocabulary:
+        """The leads file's columns as attributes; its kinds with the activity columns."""
+        attributes = frozenset(self.lead_header()) - {"id"}
+        properties = frozenset(self.activity_header()) - set(ACTIVITY_COLUMNS)
+        kinds = dict.fromkeys(self._mapping.known_kinds(), properties)
+        return Vocabulary(attributes=attributes, kinds=kinds)
 
     def lead_header(self) -> list[str]:
         """The leads file's columns, after renames; InputError when unusable."""

@@ -32,6 +32,7 @@ from connector.ports import (
     RecordFailure,
     ScoreWrite,
     TaskOutcome,
+    Vocabulary,
 )
 
 __all__ = ["HubSpotAdapter", "build_hubspot_adapter"]
@@ -114,6 +115,14 @@ class HubSpotAdapter:
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
         """Create follow-up tasks for the contacts' owners, associated to the contact."""
         return self.writer.create_tasks(tasks)
+
+    def population(self) -> None:
+        """Counting a portal's contacts costs a call; the shrink guard is for exports."""
+        return None
+
+    def vocabulary(self) -> Vocabulary:
+        """What the mapping produces."""
+        return self.mapping.vocabulary()
 
     def check(self) -> list[CheckItem]:
         """Token scopes, the property group, result properties and mapped attributes."""

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connector.ports import Vocabulary
 from connector.validation import load_mapping
 
 
@@ -96,6 +97,24 @@ class HubSpotMapping(_Strict):
         for value in self.attributes.values():
             names.update([value] if isinstance(value, str) else value)
         return sorted(names)
+
+    def vocabulary(self) -> Vocabulary:
+        """The mapped attributes; each source's kind with the properties it gives."""
+        kinds: dict[str, frozenset[str]] = {}
+        for source in self.activities:
+            kinds[source.kind] = kinds.get(source.kind, frozenset()) | _properties_of(source)
+        return Vocabulary(attributes=frozenset(self.attributes), kinds=kinds)
+
+
+def _properties_of(source: ActivitySource) -> frozenset[str]:
+    """The canonical properties activities from `source` carry."""
+    if isinstance(source, EngagementSource):
+        return frozenset(source.properties)
+    if isinstance(source, PageViewSource):
+        return frozenset({"page", *(["duration_seconds"] if source.duration_seconds else [])})
+    if isinstance(source, FormSource):
+        return frozenset({"campaign", *source.fields})
+    return frozenset([source.value_as] if source.value_as else [])
 
 
 def load_hubspot_mapping(path: Path) -> HubSpotMapping:

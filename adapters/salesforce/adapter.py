@@ -32,6 +32,7 @@ from connector.ports import (
     RecordFailure,
     ScoreWrite,
     TaskOutcome,
+    Vocabulary,
 )
 
 __all__ = ["SalesforceAdapter", "build_salesforce_adapter"]
@@ -105,6 +106,14 @@ class SalesforceAdapter:
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
         """Create Task records for the lead owners, 200 a call; failures name the task key."""
         return self.writer.create_tasks(tasks)
+
+    def population(self) -> None:
+        """Counting an org's leads costs a call; the shrink guard is for exports."""
+        return None
+
+    def vocabulary(self) -> Vocabulary:
+        """What the mapping produces."""
+        return self.mapping.vocabulary()
 
     def check(self) -> list[CheckItem]:
         """Login, API budget, mapped objects and fields, task creation."""

@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from adapters.salesforce.settings import SalesforceObject
+from connector.ports import Vocabulary
 from connector.validation import load_mapping
 
 #: A field API name, or a relationship path of up to five hops (`Campaign.Type`).
@@ -99,6 +100,15 @@ class SalesforceMapping(_Strict):
     write_back: WriteBack = WriteBack()
     tasks: TaskMapping = TaskMapping()
     activities: list[ActivitySource] = Field(default_factory=list)
+
+    def vocabulary(self) -> Vocabulary:
+        """The attributes of every scored object; each source's kinds with its properties."""
+        attributes = {name for mapped in self.objects.values() for name in mapped.attributes}
+        kinds: dict[str, frozenset[str]] = {}
+        for source in self.activities:
+            for kind in [source.kind] if source.kind else source.kinds.values():
+                kinds[kind] = kinds.get(kind, frozenset()) | set(source.properties)
+        return Vocabulary(attributes=frozenset(attributes), kinds=kinds)
 
 
 def load_salesforce_mapping(path: Path) -> SalesforceMapping:

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from connector.model import Activity, CurrentResult, Lead
-from connector.ports import CheckItem, FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
+from connector.ports import (
+    CheckItem,
+    FollowUpTask,
+    RecordFailure,
+    ScoreWrite,
+    TaskOutcome,
+    Vocabulary,
+)
 
 
 class Crash(Exception):
@@ -142,6 +149,14 @@ class MemoryAdapter:
             created[task.key] = f"task-{task.key}"
         self.crm.done("create_tasks")
         return TaskOutcome(created, failures)
+
+    def population(self) -> int:
+        """The leads the CRM holds."""
+        return len(self.crm.leads)
+
+    def vocabulary(self) -> Vocabulary:
+        """Any attribute; the canonical kinds."""
+        return Vocabulary(attributes=None)
 
     def check(self) -> list[CheckItem]:
         """An in-memory CRM is always ready."""
