@@ -7,6 +7,10 @@ from datetime import UTC, datetime, tzinfo
 
 from connector.errors import ConfigError
 
+#: Timestamps outside these years are typos or placeholders (0001-01-01, 9999-12-31), and
+#: a window reaching past them would overflow the calendar.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
 _SLASHED = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
 
@@ -22,9 +26,34 @@ def parse_timestamp(text: str, zone: tzinfo) -> datetime:
             f"not a timestamp: {text!r} (use ISO 8601 like 2026-11-20T14:05:00+09:00, "
             "or 2026/11/20 14:05)"
         )
+    if not EARLIEST_YEAR <= parsed.year <= LATEST_YEAR:
+        raise ValueError(
+            f"{text!r} is outside the years {EARLIEST_YEAR}-{LATEST_YEAR} leadscore accepts"
+        )
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=zone)
+        parsed = _local(parsed, zone, text)
     return parsed.astimezone(UTC)
+
+
+def _local(naive: datetime, zone: tzinfo, text: str) -> datetime:
+    """`naive` as wall-clock time in `zone`; a time DST skips or repeats is refused, not guessed."""
+    early, late = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
+        raise ValueError(
+            f"{text!r} does not exist in {zone} (the clocks skip it when summer time starts); "
+            "write it with its UTC offset"
+        )
+    offsets = " or ".join(_offset(moment) for moment in (early, late))
+    raise ValueError(
+        f"{text!r} happens twice in {zone} (the clocks go back when summer time ends); "
+        f"write it with its UTC offset ({offsets})"
+    )
+
+
+def _offset(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")[-6:]
 
 
 def _parse_iso(value: str) -> datetime | None:

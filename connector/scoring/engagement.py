@@ -156,9 +156,10 @@ def _weights(inside: list[Activity], name: str) -> list[int]:
 
 def _thousandths(value: PropertyValue | None) -> int:
     number = parse_number(value)
-    if number is None or not math.isfinite(number):
-        return 0  # not a number: it adds nothing to the sum
-    return round(number * 1000)
+    scaled = None if number is None else number * 1000
+    if scaled is None or not math.isfinite(scaled):
+        return 0  # not a number, or too large to be one (1e308 seconds): it adds nothing
+    return round(scaled)
 
 
 class _Counting(Engagement):

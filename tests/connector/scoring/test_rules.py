@@ -57,7 +57,7 @@ def test_a_summed_property_that_is_not_a_number_adds_nothing() -> None:
     scorer = Scorer(
         rules(engagement=[_engagement("dwell", 40, sum="duration_seconds", at_least=300)])
     )
-    for odd in (float("nan"), float("inf"), "不明", "－"):
+    for odd in (float("nan"), float("inf"), 1e308, "1e308", "不明", "－"):
         views = [abc_view("D", 1, 200, 1), abc_view("D", 2, odd, 2)]  # type: ignore[arg-type]
         assert scorer.score(lead("D"), views, NOW).total == 0
         views.append(abc_view("D", 3, "１００秒", 3))  # type: ignore[arg-type]
