@@ -74,7 +74,13 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; write nothing.")
     ] = False,
-    full: Annotated[bool, typer.Option("--full", help="Rescore every lead.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Rescore every lead and re-verify what the CRM shows.")
+    ] = False,
+    rewrite: Annotated[
+        bool,
+        typer.Option("--rewrite", help="Rescore and write every lead, even where unchanged."),
+    ] = False,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     top: Annotated[
@@ -91,7 +97,7 @@ def sync(
     log_options(verbose, log_format)
     settings = _settings(config)
     now = parse_as_of(as_of, settings.zone)
-    request = RunRequest(now, dry_run=dry_run, full=full, wait_for_lock=wait)
+    request = RunRequest(now, dry_run=dry_run, full=full, rewrite=rewrite, wait_for_lock=wait)
     problems: list[InputProblem] = []
     with (
         _adapter(settings, problems.append) as adapter,

@@ -117,7 +117,14 @@ class Pipeline:
         report.selected = len(ids)
         report.scored = self.score(leads, activities, request.now, progress)
         written = self.store.written(None if selected is None else ids)
-        plan = plan_run(report.scored, written, self.store.last_task, self._policy, request.now)
+        plan = plan_run(
+            report.scored,
+            written,
+            self.store.last_task,
+            self._policy,
+            request.now,
+            rewrite=request.rewrite,
+        )
         report.writes, report.tasks = plan.writes, plan.tasks
         return plan
 
@@ -125,7 +132,7 @@ class Pipeline:
         """Full when asked, on the first run, or when the rules changed; and the cursor."""
         cursor = self.store.cursor(LEADS_CURSOR)
         stale_rules = self.store.ruleset_hash() != self.scorer.ruleset_hash
-        full = request.full or cursor is None or stale_rules
+        full = request.full or request.rewrite or cursor is None or stale_rules
         return ("full" if full else "incremental"), cursor
 
     def _selection(self, report: RunReport, cursor: datetime | None) -> set[str] | None:

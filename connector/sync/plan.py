@@ -50,18 +50,14 @@ def as_written(result: ScoreResult, at: datetime) -> WrittenResult:
     )
 
 
-def needs_write(item: Scored, written: WrittenResult | None) -> bool:
-    """True unless the CRM (or, when it shows nothing, the state) already holds this result."""
-    result, current = item.result, item.lead.current
-    if current is not None and current.score is not None:
-        return not _shows(current, result)
-    if written is None:
-        return True
-    return (written.score, written.priority, written.reasons_hash) != (
-        result.total,
-        result.priority,
-        reasons_hash(result.reasons),
-    )
+def needs_write(item: Scored) -> bool:
+    """True unless the destination already shows this result.
+
+    The destination, not the state store, is the truth: a deleted scores.csv, a cleared CRM
+    field or a new output folder shows nothing, so the result is written again.
+    """
+    current = item.lead.current
+    return current is None or current.score is None or not _shows(current, item.result)
 
 
 def _shows(current: CurrentResult, result: ScoreResult) -> bool:
@@ -120,12 +116,16 @@ def plan_run(
     last_task: Callable[[str], TaskRecord | None],
     policy: TaskPolicy,
     now: datetime,
+    rewrite: bool = False,
 ) -> Plan:
-    """Diff every result against the CRM and the state; plan tasks for band entries."""
+    """Diff every result against the destination; plan tasks for band entries.
+
+    With `rewrite`, every result is written whatever the destination shows.
+    """
     writes, tasks, unchanged = [], [], []
     for item in scored:
         row = written.get(item.lead.id)
-        if needs_write(item, row):
+        if rewrite or needs_write(item):
             writes.append(item)
         else:
             unchanged.append(item)

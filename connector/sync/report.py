@@ -17,6 +17,8 @@ class RunRequest:
     now: datetime
     dry_run: bool = False
     full: bool = False
+    #: Write every result even where the destination already shows it (implies a full run).
+    rewrite: bool = False
     wait_for_lock: bool = False
 
 

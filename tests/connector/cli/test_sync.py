@@ -170,3 +170,35 @@ def test_priority_changes_list_the_highest_scores_first_and_skip_a_first_run(
     assert len(rows) > 1
     assert scores == sorted(scores, reverse=True)
     assert all(row[3].strip() != row[4].strip() for row in rows)  # before differs from now
+
+
+def test_a_deleted_scores_file_is_written_again_by_a_full_run(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    scores = config.parent / "out" / "scores.csv"
+    expected = read_csv(scores)
+    scores.unlink()
+    _, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--full")
+    assert summary["counts"]["written"] == 300
+    assert read_csv(scores) == expected
+
+
+def test_a_new_output_folder_gets_every_result(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    monkeypatch.setenv("LEADSCORE_CSV__OUTPUT_DIR", str(config.parent / "elsewhere"))
+    _, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--full")
+    assert summary["counts"]["written"] == 300
+    assert len(read_csv(config.parent / "elsewhere" / "scores.csv")) == 300
+
+
+def test_rewrite_writes_everything_on_purpose(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    _, unchanged = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--full")
+    _, rewritten = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--rewrite")
+    assert unchanged["counts"]["written"] == 0
+    assert (rewritten["mode"], rewritten["counts"]["written"]) == ("full", 300)

@@ -220,3 +220,23 @@ def test_a_run_reads_the_cursor_once(
     report = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=15)))
     assert report.mode == "incremental"
     assert reads == ["leads"]
+
+
+def test_a_result_the_crm_no_longer_shows_is_written_again(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    clock = Clock(NOW + timedelta(minutes=1))
+    run(crm, state_store, NOW, clock)
+    shown = crm.fields.pop("L1")  # a rep cleared the score fields by hand
+    clock.advance(timedelta(hours=1))
+    crm.modified["L1"] = clock.now
+    report = run(crm, state_store, NOW, clock)
+    assert [item.lead.id for item in report.writes] == ["L1"]
+    assert crm.fields["L1"] == shown
+
+
+def test_rewrite_writes_every_result_even_when_the_crm_shows_it(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    run(crm, state_store, NOW)
+    report = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=15)), rewrite=True)
+    assert report.mode == "full"
+    assert report.written == 7
