@@ -51,6 +51,10 @@ class FollowUpSettings(_Section):
     due_in_days: int = Field(default=2, ge=0)
     priority: str = "High"
     cooldown_days: int = Field(default=30, ge=0)
+    #: The CRM user who takes a follow-up when the lead's owner cannot: no owner, an
+    #: inactive user, a queue. Without one, such a lead's score is written and the task
+    #: failure reported once.
+    fallback_owner: str | None = Field(default=None, min_length=1)
 
     @field_validator("subject")
     @classmethod

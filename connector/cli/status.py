@@ -42,6 +42,14 @@ def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[s
             }
             for task in store.reserved_tasks()
         ],
+        "refused_tasks": [
+            {
+                "key": task.key,
+                "lead_id": task.lead_id,
+                "reserved_at": _local(task.reserved_at, zone),
+            }
+            for task in store.refused_tasks(_SHOWN)
+        ],
         "next_expiries": [
             {
                 "lead_id": row.lead_id,
@@ -84,6 +92,9 @@ def print_status(console: Console, summary: dict[str, Any]) -> None:
             console.print(_rows_table(f"Pending retries ({kind})", rows[:_SHOWN]))
     if summary["unfinished_tasks"]:
         console.print(_rows_table("Unfinished follow-up tasks", summary["unfinished_tasks"]))
+    if summary["refused_tasks"]:
+        title = "Follow-up tasks refused for their owner (not retried)"
+        console.print(_rows_table(title, summary["refused_tasks"]))
     if summary["next_expiries"]:
         console.print(_rows_table("Next score changes", summary["next_expiries"]))
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-TaskStatus = Literal["reserved", "created"]
+#: reserved: intent recorded before the CRM call; created: the CRM has it; refused: the CRM
+#: would not take it for its owner (nor the fallback owner), so it is not retried.
+TaskStatus = Literal["reserved", "created", "refused"]
 
 #: Run modes, as the CLI names them.
 RUN_MODES = frozenset({"full", "incremental", "dry-run"})

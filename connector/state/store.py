@@ -236,6 +236,20 @@ class StateStore:
             if connection.execute(statement).rowcount == 0:
                 raise KeyError(f"task {key!r} was never reserved")
 
+    def mark_task_refused(self, key: str) -> None:
+        """Record that the CRM refused task `key` for its owner: it is not retried."""
+        statement = tasks.update().where(tasks.c.key == key).values(status="refused")
+        with self._begin() as connection:
+            if connection.execute(statement).rowcount == 0:
+                raise KeyError(f"task {key!r} was never reserved")
+
+    def refused_tasks(self, limit: int) -> list[TaskRecord]:
+        """The most recent tasks the CRM refused for their owner, newest first."""
+        query = select(*TASK_COLUMNS).where(tasks.c.status == "refused")
+        query = query.order_by(tasks.c.reserved_at.desc(), tasks.c.key).limit(limit)
+        with self._connect() as connection:
+            return [TaskRecord(*row) for row in connection.execute(query)]
+
     def reserved_tasks(self) -> list[TaskRecord]:
         """Tasks reserved but not known created: look each up in the CRM before retrying."""
         query = select(*TASK_COLUMNS).where(tasks.c.status == "reserved")

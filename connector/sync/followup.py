@@ -34,6 +34,7 @@ def build_task(
     priority: str,
     due_in_days: int,
     zone: tzinfo,
+    fallback_owner: str | None = None,
 ) -> FollowUpTask:
     """The follow-up task for `lead`, assigned to its owner, explaining the score."""
     values: Mapping[str, object] = _Blank(
@@ -43,7 +44,7 @@ def build_task(
     return FollowUpTask(
         key=key,
         lead_id=lead.id,
-        owner=lead.owner,
+        owner=lead.owner or fallback_owner,
         subject=subject.format_map(values),
         description=f"{result.total} ({result.priority}): {result.reasons}",
         due_date=(local_now + timedelta(days=due_in_days)).date(),

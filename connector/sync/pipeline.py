@@ -18,19 +18,20 @@ from typing import TypeVar
 
 from connector.config import CoreSettings
 from connector.model import Activity, Lead
-from connector.ports import Adapter, FollowUpTask, InputProblem
+from connector.ports import Adapter, InputProblem
 from connector.scoring import Scorer
 from connector.state import StateStore
 from connector.sync.followup import follow_up_labels
 from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run, score_write
 from connector.sync.report import RunReport, RunRequest
+from connector.sync.tasks import TASK, TaskCreator
 
 Progress = Callable[[int], None]
 Clock = Callable[[], datetime]
 _T = TypeVar("_T")
 
 LEADS_CURSOR = "leads"
-SCORE, TASK = "score", "task"
+SCORE = "score"
 __all__ = ["LEADS_CURSOR", "SCORE", "TASK", "Pipeline", "RunReport", "RunRequest", "Scored"]
 
 
@@ -64,6 +65,7 @@ class Pipeline:
         self._policy = TaskPolicy(
             settings.follow_up, follow_up_labels(settings.scoring.bands), settings.zone
         )
+        self._tasks = TaskCreator(adapter, store, clock, settings.follow_up.fallback_owner)
 
     def run(self, request: RunRequest, progress: Progress | None = None) -> RunReport:
         """One sync run; per-record failures are in the report, never raised."""
@@ -183,7 +185,7 @@ class Pipeline:
     def _execute(self, plan: Plan, report: RunReport) -> None:
         # Tasks before scores: if a run dies between the two, the lead still looks as if it
         # is entering its band next time, and the reserved key makes the retry safe.
-        failed_tasks = self._create_tasks(plan.tasks, report)
+        failed_tasks = self._tasks.create(plan.tasks, report)
         if failed_tasks:
             reason = "not written: its follow-up task could not be created"
             self.store.record_failures(SCORE, dict.fromkeys(failed_tasks, reason), self.clock())
@@ -207,30 +209,6 @@ class Pipeline:
         at = self.clock()
         self.store.record_written([as_written(item.result, at) for item in items])
         self.store.clear_failures(SCORE, [item.lead.id for item in items])
-
-    def _create_tasks(self, tasks: Sequence[FollowUpTask], report: RunReport) -> set[str]:
-        """Create the planned tasks exactly once; return the lead ids whose task failed."""
-        for task in tasks:
-            # Reserved at the as-of instant: the cooldown is counted on the same clock as keys.
-            self.store.reserve_task(task.key, task.lead_id, report.request.now)
-        existing = self.adapter.find_tasks([task.key for task in tasks]) if tasks else {}
-        for key, crm_id in existing.items():
-            self.store.mark_task_created(key, crm_id, self.clock())
-        report.tasks_existing = len(existing)
-        pending = [task for task in tasks if task.key not in existing]
-        lead_of = {task.key: task.lead_id for task in pending}
-        failed: set[str] = set()
-        for batch in _batches(pending, self.adapter.max_write_batch):
-            outcome = self.adapter.create_tasks(batch)
-            for key, crm_id in outcome.created.items():
-                self.store.mark_task_created(key, crm_id, self.clock())
-            self.store.clear_failures(TASK, list(outcome.created))
-            report.tasks_created += len(outcome.created)
-            report.failures.extend(outcome.failures)
-            refused = {failure.record_id: failure.message for failure in outcome.failures}
-            self.store.record_failures(TASK, refused, self.clock())
-            failed |= {lead_of.get(f.record_id, f.record_id) for f in outcome.failures}
-        return failed
 
     def _finish(self, run_id: int, report: RunReport, status: str, first_problem: int) -> None:
         report.api_calls = self.adapter.api_calls

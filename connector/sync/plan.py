@@ -107,6 +107,7 @@ class TaskPolicy:
             priority=self.settings.priority,
             due_in_days=self.settings.due_in_days,
             zone=self.zone,
+            fallback_owner=self.settings.fallback_owner,
         )
 
 

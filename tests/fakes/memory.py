@@ -37,6 +37,8 @@ class MemoryCrm:
     rejected: set[str] = field(default_factory=set)
     #: lead ids whose task creation the CRM rejects.
     rejected_tasks: set[str] = field(default_factory=set)
+    #: users who can no longer own a task (deactivated, or a queue).
+    inactive_owners: set[str] = field(default_factory=set)
     #: called with every step (a call, and "<call>:done" once a write went through).
     on_step: Callable[[str], None] | None = None
 
@@ -143,6 +145,10 @@ class MemoryAdapter:
         for task in tasks:
             if task.lead_id in self.crm.rejected_tasks:
                 failures.append(RecordFailure(task.key, "INVALID_CROSS_REFERENCE_KEY: owner"))
+                continue
+            if task.owner in self.crm.inactive_owners:
+                message = f"INACTIVE_OWNER_OR_USER: owner {task.owner} is inactive"
+                failures.append(RecordFailure(task.key, message, owner_refused=True))
                 continue
             duplicate_key = f"{task.key}#dup{len(self.crm.tasks)}"
             self.crm.tasks[task.key if task.key not in self.crm.tasks else duplicate_key] = task

@@ -11,7 +11,7 @@ import pytest
 from connector.errors import StateError
 from connector.model import Activity, Lead
 from connector.state import StateStore
-from connector.sync import Pipeline, RunRequest
+from connector.sync import Pipeline, RunReport, RunRequest
 from tests.fakes.memory import MemoryAdapter, MemoryCrm
 from tests.scoring_support import NOW
 from tests.sync_support import (
@@ -240,3 +240,67 @@ def test_rewrite_writes_every_result_even_when_the_crm_shows_it(state_store: Sta
     report = run(crm, state_store, NOW, Clock(NOW + timedelta(minutes=15)), rewrite=True)
     assert report.mode == "full"
     assert report.written == 7
+
+
+def _owned_by(crm: MemoryCrm, lead_id: str, owner: str | None) -> None:
+    lead = crm.leads[lead_id]
+    crm.add_lead(Lead(lead.id, lead.attributes, owner=owner), NOW)
+
+
+def test_an_owner_who_cannot_take_a_task_gets_the_score_written_and_one_report(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    _owned_by(crm, "L0", "gone")
+    crm.inactive_owners = {"gone"}
+    first = run(crm, state_store, NOW)
+    assert crm.fields["L0"].priority == "高"  # the score is not held back
+    [failure] = first.failures
+    assert failure.owner_refused
+    assert "fallback_owner" in failure.message
+    assert state_store.pending_failures("task") == {}
+    assert [task.status for task in state_store.refused_tasks(10)] == ["refused"]
+    calls = len(crm.calls)
+    again = run(crm, state_store, NOW + timedelta(hours=1), Clock(NOW + timedelta(hours=1)))
+    assert again.failures == []  # reported once, not every run
+    assert "create_tasks" not in crm.calls[calls:]
+
+
+def test_a_task_refused_for_its_owner_goes_to_the_fallback_owner(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    _owned_by(crm, "L0", "gone")
+    crm.inactive_owners = {"gone"}
+    report = run_with(crm, state_store, fallback_owner="manager")
+    assert report.failures == []
+    assert {task.lead_id: task.owner for task in crm.tasks.values()}["L0"] == "manager"
+
+
+def test_a_lead_without_an_owner_gives_its_task_to_the_fallback_owner(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    _owned_by(crm, "L6", None)
+    run_with(crm, state_store, fallback_owner="manager")
+    assert {task.lead_id: task.owner for task in crm.tasks.values()}["L6"] == "manager"
+
+
+def test_a_refused_fallback_owner_is_reported_too(state_store: StateStore) -> None:
+    crm = seeded_crm()
+    _owned_by(crm, "L0", "gone")
+    crm.inactive_owners = {"gone", "manager"}
+    report = run_with(crm, state_store, fallback_owner="manager")
+    [failure] = report.failures
+    assert "the fallback owner manager was refused too" in failure.message
+    assert crm.fields["L0"].priority == "高"
+
+
+def run_with(crm: MemoryCrm, store: StateStore, **follow_up: str) -> RunReport:
+    """One sync as of NOW with `[follow_up]` settings changed."""
+    configured = settings()
+    configured = configured.model_copy(
+        update={"follow_up": configured.follow_up.model_copy(update=follow_up)}
+    )
+    pipeline = Pipeline(configured, MemoryAdapter(crm), store, Clock(NOW + timedelta(minutes=1)))
+    return pipeline.run(RunRequest(NOW))
