@@ -41,6 +41,7 @@ from connector.logs import hide_in_logs, secret_values
 from connector.ports import Adapter, CheckItem, InputProblem, ProblemSink
 from connector.scoring import Scorer, ScoreResult
 from connector.sync import Pipeline, RunReport, RunRequest
+from connector.sync.vocabulary import rules_check
 from connector.timestamps import parse_as_of
 
 log = logging.getLogger("leadscore.cli")
@@ -218,7 +219,7 @@ def check_command(
     log_options(verbose, log_format)
     settings = _settings(config)
     with _adapter(settings) as adapter:
-        items = adapter.check()
+        items = [*adapter.check(), rules_check(settings.scoring, adapter.vocabulary())]
     _print_items("check", items, as_json)
 
 

@@ -30,6 +30,7 @@ def run_summary(report: RunReport) -> Json:
         "api_calls": report.api_calls,
         "errors": [{"record_id": f.record_id, "message": f.message} for f in report.failures],
         "problems": [vars_of(problem) for problem in report.problems],
+        "warnings": report.warnings,
         "top": [_lead_line(item.result) for item in report.top()],
     }
     if request.dry_run:

@@ -10,6 +10,7 @@ Order of operations, chosen so that a crash anywhere converges on the next run:
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from connector.config import CoreSettings
+from connector.errors import ConfigError
 from connector.model import Activity, Lead
 from connector.ports import Adapter, InputProblem
 from connector.scoring import Scorer
@@ -25,6 +27,9 @@ from connector.sync.followup import follow_up_labels
 from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run, score_write
 from connector.sync.report import RunReport, RunRequest
 from connector.sync.tasks import TASK, TaskCreator
+from connector.sync.vocabulary import NameWatch, unknown_names
+
+log = logging.getLogger("leadscore.sync")
 
 Progress = Callable[[int], None]
 Clock = Callable[[], datetime]
@@ -69,6 +74,7 @@ class Pipeline:
 
     def run(self, request: RunRequest, progress: Progress | None = None) -> RunReport:
         """One sync run; per-record failures are in the report, never raised."""
+        self._check_rule_names()
         report = RunReport(request, self.scorer.ruleset_hash)
         first_problem = len(self.problems)
         if request.dry_run:
@@ -86,6 +92,13 @@ class Pipeline:
                 raise
             self._finish(run_id, report, "partial" if report.failures else "ok", first_problem)
         return report
+
+    def _check_rule_names(self) -> None:
+        """A rule naming what the mapping cannot produce would never fire: stop first."""
+        problems = unknown_names(self.settings.scoring, self.adapter.vocabulary())
+        if problems:
+            lines = "\n  ".join(problems)
+            raise ConfigError(f"the scoring rules name what the mapping cannot produce:\n  {lines}")
 
     def score(
         self,
@@ -114,7 +127,13 @@ class Pipeline:
     def _plan(self, report: RunReport, cursor: datetime | None, progress: Progress | None) -> Plan:
         request = report.request
         selected = self._selection(report, cursor)
-        leads, activities = self._read(selected, request.now, report)
+        watch = NameWatch(self.settings.scoring) if selected is None else None
+        leads, activities = self._read(selected, request.now, report, watch)
+        if watch is not None:
+            watch.see_leads(leads)
+            report.warnings = watch.unseen()
+            for warning in report.warnings:
+                log.warning("%s: is the rule or the input wrong?", warning)
         ids = [lead.id for lead in leads]
         report.selected = len(ids)
         report.scored = self.score(leads, activities, request.now, progress)
@@ -148,7 +167,11 @@ class Pipeline:
         return selected
 
     def _read(
-        self, selected: set[str] | None, now: datetime, report: RunReport
+        self,
+        selected: set[str] | None,
+        now: datetime,
+        report: RunReport,
+        watch: NameWatch | None,
     ) -> tuple[list[Lead], dict[str, list[Activity]]]:
         """The selected leads and their activities; side by side when the adapter allows."""
         if selected is not None and not selected:
@@ -156,14 +179,18 @@ class Pipeline:
         if not self.adapter.concurrent_reads:
             leads = list(self.adapter.read_leads(selected))
             ids = None if selected is None else [lead.id for lead in leads]
-            return leads, self._activities(ids, now, report)
+            return leads, self._activities(ids, now, report, watch)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="leadscore-read") as pool:
-            activities = pool.submit(self._activities, selected, now, report)
+            activities = pool.submit(self._activities, selected, now, report, watch)
             leads = list(self.adapter.read_leads(selected))
             return leads, activities.result()
 
     def _activities(
-        self, lead_ids: Collection[str] | None, now: datetime, report: RunReport
+        self,
+        lead_ids: Collection[str] | None,
+        now: datetime,
+        report: RunReport,
+        watch: NameWatch | None,
     ) -> dict[str, list[Activity]]:
         grouped: dict[str, list[Activity]] = defaultdict(list)
         if lead_ids is not None and not lead_ids:
@@ -171,7 +198,9 @@ class Pipeline:
         since = self.settings.scoring.window_start(now)
         for activity in self.adapter.read_activities(lead_ids, since):
             grouped[activity.lead_id].append(activity)
-            report.activities_read += 1
+            if watch is not None:
+                watch.see(activity)
+        report.activities_read += sum(len(found) for found in grouped.values())
         return grouped
 
     def _reconcile_reserved_tasks(self) -> None:

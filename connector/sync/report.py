@@ -40,6 +40,8 @@ class RunReport:
     activities_read: int = 0
     failures: list[RecordFailure] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
+    #: Rules whose field or property no input row had (full runs only): likely mistakes.
+    warnings: list[str] = field(default_factory=list)
     api_calls: int = 0
 
     def by_priority(self) -> Counter[str]:
