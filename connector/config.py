@@ -62,6 +62,14 @@ class FollowUpSettings(_Section):
         return check_template(value)
 
 
+class SafetySettings(_Section):
+    """Guards against an input that is suddenly much smaller: a truncated or empty export."""
+
+    #: Refuse a run whose source holds more than this share fewer leads than the last
+    #: successful run's (0.5: half); 1 turns the guard off.
+    max_shrink: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
 class StateSettings(_Section):
     """Where the sync state lives (default: a SQLite file in .leadscore/ beside the config)."""
 
@@ -97,6 +105,7 @@ class CoreSettings(BaseSettings):
     crm: CrmSettings = CrmSettings()
     scoring: RuleSet
     follow_up: FollowUpSettings = FollowUpSettings()
+    safety: SafetySettings = SafetySettings()
     state: StateSettings = StateSettings()
     config_dir: Path = Field(default=Path("."), exclude=True)
 
@@ -183,6 +192,7 @@ __all__ = [
     "CoreSettings",
     "CrmSettings",
     "FollowUpSettings",
+    "SafetySettings",
     "StateSettings",
     "check_template",
     "read_settings",

@@ -82,6 +82,10 @@ def sync(
         bool,
         typer.Option("--rewrite", help="Rescore and write every lead, even where unchanged."),
     ] = False,
+    allow_shrink: Annotated[
+        bool,
+        typer.Option("--allow-shrink", help="Run even if the input shrank past [safety]."),
+    ] = False,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
     top: Annotated[
@@ -98,7 +102,14 @@ def sync(
     log_options(verbose, log_format)
     settings = _settings(config)
     now = parse_as_of(as_of, settings.zone)
-    request = RunRequest(now, dry_run=dry_run, full=full, rewrite=rewrite, wait_for_lock=wait)
+    request = RunRequest(
+        now,
+        dry_run=dry_run,
+        full=full,
+        rewrite=rewrite,
+        allow_shrink=allow_shrink,
+        wait_for_lock=wait,
+    )
     problems: list[InputProblem] = []
     with (
         _adapter(settings, problems.append) as adapter,

@@ -298,6 +298,14 @@ class StateStore:
         with self._connect() as connection:
             return [RunRecord(*row) for row in connection.execute(query.limit(limit))]
 
+    def last_successful_run(self) -> RunRecord | None:
+        """The latest run that finished ok or partial (some records refused), if any."""
+        query = select(*RUN_COLUMNS).where(runs.c.status.in_(("ok", "partial")))
+        query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)
+        with self._connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else RunRecord(*row)
+
     # -- plumbing ---------------------------------------------------------------------------
 
     def _insert(self, table: Table) -> sqlite.Insert | postgresql.Insert:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from connector.config import CoreSettings
-from connector.errors import ConfigError
+from connector.errors import ConfigError, InputError
 from connector.model import Activity, Lead
 from connector.ports import Adapter, InputProblem
 from connector.scoring import Scorer
@@ -129,6 +129,9 @@ class Pipeline:
         selected = self._selection(report, cursor)
         watch = NameWatch(self.settings.scoring) if selected is None else None
         leads, activities = self._read(selected, request.now, report, watch)
+        report.population = self.adapter.population()
+        if not request.allow_shrink:
+            self._refuse_a_shrunken_source(report.population)
         if watch is not None:
             watch.see_leads(leads)
             report.warnings = watch.unseen()
@@ -148,6 +151,23 @@ class Pipeline:
         )
         report.writes, report.tasks = plan.writes, plan.tasks
         return plan
+
+    def _refuse_a_shrunken_source(self, population: int | None) -> None:
+        """A source suddenly much smaller than last time is a truncated export: stop first."""
+        last = self.store.last_successful_run()
+        before = None if last is None else last.counts.get("population")
+        if last is None or population is None or not before:
+            return
+        floor = before * (1 - self.settings.safety.max_shrink)
+        if population < floor:
+            shrink = round(100 * (before - population) / before)
+            raise InputError(
+                f"the source holds {population} leads, {shrink}% fewer than the {before} of "
+                f"the last successful run ({last.started_at:%Y-%m-%d %H:%M} UTC; "
+                f"[safety] max_shrink = {self.settings.safety.max_shrink:g}): a truncated or "
+                "empty export? Nothing was written. If the leads really went, rerun with "
+                "--allow-shrink"
+            )
 
     def _mode(self, request: RunRequest) -> tuple[str, datetime | None]:
         """Full when asked, on the first run, or when the rules changed; and the cursor."""

@@ -19,6 +19,8 @@ class RunRequest:
     full: bool = False
     #: Write every result even where the destination already shows it (implies a full run).
     rewrite: bool = False
+    #: Run even if the source holds far fewer leads than last time (see [safety]).
+    allow_shrink: bool = False
     wait_for_lock: bool = False
 
 
@@ -43,6 +45,8 @@ class RunReport:
     #: Rules whose field or property no input row had (full runs only): likely mistakes.
     warnings: list[str] = field(default_factory=list)
     api_calls: int = 0
+    #: How many leads the source held, where the adapter can tell at no cost.
+    population: int | None = None
 
     def by_priority(self) -> Counter[str]:
         """How many scored leads fall in each band."""
@@ -77,4 +81,5 @@ class RunReport:
             "tasks_created": self.tasks_created,
             "tasks_existing": self.tasks_existing,
             "input_problems": len(self.problems),
+            **({} if self.population is None else {"population": self.population}),
         }

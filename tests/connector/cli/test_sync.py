@@ -202,3 +202,46 @@ def test_rewrite_writes_everything_on_purpose(
     _, rewritten = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--rewrite")
     assert unchanged["counts"]["written"] == 0
     assert (rewritten["mode"], rewritten["counts"]["written"]) == ("full", 300)
+
+
+def _keep_lead_rows(config: Path, rows: int) -> None:
+    leads = config.parent / "examples" / "leads.csv"
+    lines = leads.read_text(encoding="utf-8").splitlines(keepends=True)
+    leads.write_text("".join(lines[: rows + 1]), encoding="utf-8")
+
+
+@pytest.mark.parametrize("rows", [0, 9])
+def test_a_truncated_leads_file_is_refused_with_the_numbers(
+    config: Path, capsys: pytest.CaptureFixture[str], rows: int
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    before = read_csv(config.parent / "out" / "scores.csv")
+    _keep_lead_rows(config, rows)  # only the header, or 3% of the leads
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert code == 2
+    message = summary["error"]["message"]
+    assert f"the source holds {rows} leads" in message
+    assert "fewer than the 300 of the last successful run" in message
+    assert "--allow-shrink" in message
+    assert read_csv(config.parent / "out" / "scores.csv") == before
+
+
+def test_allow_shrink_lets_a_smaller_source_through(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    _keep_lead_rows(config, 100)
+    code, summary = run_json(
+        capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--allow-shrink"
+    )
+    assert code == 0
+    assert summary["counts"]["population"] == 100
+
+
+def test_a_source_that_shrank_within_the_limit_runs(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    _keep_lead_rows(config, 200)
+    code, _ = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert code == 0
