@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from sqlalchemy.pool import StaticPool
 
 from connector.errors import StateError
+from connector.state import lock
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
@@ -89,7 +90,7 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     script = ScriptDirectory.from_config(config)
-    with engine.begin() as connection:
+    with lock.migration_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         current = MigrationContext.configure(connection).get_current_heads()

@@ -44,6 +44,26 @@ def run_lock(engine: Engine, *, wait: bool, local: threading.Lock) -> Iterator[N
         yield
 
 
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise schema creation between processes opening one SQLite file for the first time.
+
+    SQLite reads the schema version without a write lock, so two first runs would both see
+    no schema and both create it. The run lock cannot serve: `status` opens the store while a
+    sync holds it. PostgreSQL takes an advisory lock inside the migration transaction instead.
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.migrate.lock").open("a+b") as handle:
+        _lock_file(handle, wait=True)
+        try:
+            yield
+        finally:
+            _unlock_file(handle)
+
+
 def _refusal(engine: Engine) -> StateError:
     """The error for a held lock, naming its holder when known."""
     with engine.connect() as connection:
