@@ -108,6 +108,7 @@ def sync(
         full=full,
         rewrite=rewrite,
         allow_shrink=allow_shrink,
+        as_of_given=as_of is not None,
         wait_for_lock=wait,
     )
     problems: list[InputProblem] = []

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from connector.cli.tables import add_plain_row
-from connector.state import StateStore
+from connector.state import RunRecord, StateStore
 from connector.sync.pipeline import LEADS_CURSOR, SCORE, TASK
 
 _SHOWN = 10
@@ -18,6 +19,7 @@ _SHOWN = 10
 def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[str, Any]:
     """Rule-set hash, cursor, recent runs, pending retries, unfinished tasks, next expiries."""
     stored_hash = store.ruleset_hash()
+    running = store.is_running()
     failures = {kind: store.pending_failures(kind) for kind in (SCORE, TASK)}
     return {
         "command": "status",
@@ -26,7 +28,7 @@ def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[s
         "stored_ruleset_hash": stored_hash,
         "full_rescore_pending": stored_hash != ruleset_hash,
         "cursor": _local(store.cursor(LEADS_CURSOR), zone),
-        "runs": [_run(run, zone) for run in store.recent_runs(_SHOWN)],
+        "runs": [_run(run, zone, running) for run in store.recent_runs(_SHOWN)],
         "pending_retries": {
             kind: [
                 {"record_id": f.record_id, "attempts": f.attempts, "message": f.message}
@@ -66,13 +68,17 @@ def _local(value: datetime | None, zone: tzinfo) -> str | None:
     return value.astimezone(zone).isoformat(timespec="seconds") if value is not None else None
 
 
-def _run(run: Any, zone: tzinfo) -> dict[str, Any]:
+def _run(run: RunRecord, zone: tzinfo, sync_running: bool) -> dict[str, Any]:
+    # A run marked running while no sync holds the lock was killed before it could say so.
+    status = "interrupted" if run.status == "running" and not sync_running else run.status
     return {
         "id": run.id,
         "started_at": _local(run.started_at, zone),
         "finished_at": _local(run.finished_at, zone),
+        "as_of": _local(run.as_of, zone),
         "mode": run.mode,
-        "status": run.status,
+        "status": status,
+        "error": run.error,
         "counts": dict(run.counts),
         "api_calls": run.api_calls,
         "errors": run.errors,
@@ -87,6 +93,9 @@ def print_status(console: Console, summary: dict[str, Any]) -> None:
     console.print(f"rule set: {rules}", markup=False, highlight=False)
     console.print(f"cursor: {summary['cursor'] or '(no run yet)'}", markup=False, highlight=False)
     console.print(_runs_table(summary["runs"]))
+    for run in summary["runs"]:
+        if run["error"]:
+            console.print(f"run {run['id']} failed: {run['error']}", markup=False, highlight=False)
     for kind, rows in summary["pending_retries"].items():
         if rows:
             console.print(_rows_table(f"Pending retries ({kind})", rows[:_SHOWN]))
@@ -100,13 +109,17 @@ def print_status(console: Console, summary: dict[str, Any]) -> None:
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> Table:
-    table = Table("id", "started", "mode", "status", "written", "failed", "api calls", title="Runs")
+    table = Table(title="Runs", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("id", "started", "as of", "mode", "status", "wrote", "failed", "calls"):
+        # Times on one line: at 80 columns a wrapped date reads as two rows.
+        table.add_column(column, no_wrap=column in ("started", "as of"), min_width=len(column))
     for run in runs:
         counts = run["counts"]
         add_plain_row(
             table,
             str(run["id"]),
-            run["started_at"] or "",
+            _short(run["started_at"])[5:],  # recent: the year goes without saying
+            _short(run["as_of"]),
             run["mode"],
             run["status"],
             str(counts.get("written", "")),
@@ -114,6 +127,11 @@ def _runs_table(runs: list[dict[str, Any]]) -> Table:
             str(run["api_calls"]),
         )
     return table
+
+
+def _short(moment: str | None) -> str:
+    """An ISO local time as `2026-11-20 18:00`: the runs table must fit a narrow terminal."""
+    return "" if moment is None else moment[:16].replace("T", " ")
 
 
 def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:

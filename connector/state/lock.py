@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -32,16 +32,27 @@ WINDOWS_RETRY_SECONDS = 0.5
 @contextmanager
 def run_lock(engine: Engine, *, wait: bool, local: threading.Lock) -> Iterator[None]:
     """Hold the store's run lock for the block; StateError when held and `wait` is false."""
-    if engine.dialect.name == "postgresql":
-        held = _advisory_lock(engine, wait=wait)
-    elif engine.url.database and engine.url.database != ":memory:":
-        held = _file_lock(Path(f"{engine.url.database}.lock"), engine, wait=wait)
-    else:
-        # An in-memory database lives in this store alone: a thread lock is the whole story.
-        held = _thread_lock(local, engine, wait=wait)
-    with held:
+    with _acquired(engine, wait=wait, local=local):
         _record_holder(engine)
         yield
+
+
+def is_held(engine: Engine, *, local: threading.Lock) -> bool:
+    """Whether a sync holds the run lock now: tried without waiting, released at once."""
+    try:
+        with _acquired(engine, wait=False, local=local):
+            return False
+    except StateError:
+        return True
+
+
+def _acquired(engine: Engine, *, wait: bool, local: threading.Lock) -> AbstractContextManager[None]:
+    if engine.dialect.name == "postgresql":
+        return _advisory_lock(engine, wait=wait)
+    if engine.url.database and engine.url.database != ":memory:":
+        return _file_lock(Path(f"{engine.url.database}.lock"), engine, wait=wait)
+    # An in-memory database lives in this store alone: a thread lock is the whole story.
+    return _thread_lock(local, engine, wait=wait)
 
 
 @contextmanager

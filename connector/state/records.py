@@ -77,3 +77,5 @@ class RunRecord:
     counts: Mapping[str, int] = field(default_factory=dict)
     api_calls: int = 0
     errors: int = 0
+    as_of: datetime | None = None
+    error: str | None = None

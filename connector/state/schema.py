@@ -98,6 +98,10 @@ runs = Table(
     Column("counts", JSON, nullable=False),
     Column("api_calls", Integer, nullable=False),
     Column("errors", Integer, nullable=False),
+    # The --as-of instant a backtest scored at (empty for a run scored at its own time).
+    Column("as_of", UtcDateTime, nullable=True),
+    # What stopped a failed run, as the user saw it (secrets redacted).
+    Column("error", Text, nullable=True),
     Index("ix_runs_started_at", "started_at"),
 )
 

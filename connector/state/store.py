@@ -19,6 +19,7 @@ from sqlalchemy import (
     Engine,
     String,
     Table,
+    Update,
     any_,
     bindparam,
     func,
@@ -259,15 +260,29 @@ class StateStore:
 
     # -- runs -------------------------------------------------------------------------------
 
-    def start_run(self, mode: str, at: datetime) -> int:
-        """Open the record of a run in `mode` ("full", "incremental", "dry-run"); its id."""
+    def start_run(self, mode: str, at: datetime, as_of: datetime | None = None) -> int:
+        """Open the record of a run in `mode` ("full", "incremental", "dry-run"); its id.
+
+        Called under the run lock: a run still marked running was killed, so it is marked
+        interrupted.
+        """
         if mode not in RUN_MODES:
             raise ValueError(f"unknown run mode {mode!r}: expected one of {sorted(RUN_MODES)}")
         row = {"started_at": as_utc(at), "mode": mode, "status": "running", "counts": {}}
+        row["as_of"] = None if as_of is None else as_utc(as_of)
         statement = runs.insert().values(api_calls=0, errors=0, **row).returning(runs.c.id)
         with self._begin() as connection:
+            connection.execute(self._interrupted())
             run_id: int = connection.execute(statement).scalar_one()
         return run_id
+
+    @staticmethod
+    def _interrupted() -> Update:
+        return runs.update().where(runs.c.status == "running").values(status="interrupted")
+
+    def is_running(self) -> bool:
+        """Whether a sync holds the run lock now (a run marked running without it was killed)."""
+        return lock.is_held(self._engine, local=self._local_lock)
 
     def finish_run(
         self,
@@ -278,8 +293,9 @@ class StateStore:
         counts: Mapping[str, int],
         api_calls: int,
         errors: int,
+        error: str | None = None,
     ) -> None:
-        """Close the record of run `run_id` with its outcome."""
+        """Close the record of run `run_id` with its outcome (and what stopped it, if it failed)."""
         statement = runs.update().where(runs.c.id == run_id)
         statement = statement.values(
             finished_at=as_utc(at),
@@ -287,6 +303,7 @@ class StateStore:
             counts=dict(counts),
             api_calls=api_calls,
             errors=errors,
+            error=error,
         )
         with self._begin() as connection:
             if connection.execute(statement).rowcount == 0:

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from connector.config import CoreSettings
 from connector.errors import ConfigError, InputError
+from connector.logs import redacted
 from connector.model import Activity, Lead
 from connector.ports import Adapter, InputProblem
 from connector.scoring import Scorer
@@ -84,11 +85,13 @@ class Pipeline:
             return report
         with self.store.run_lock(wait=request.wait_for_lock):
             report.mode, cursor = self._mode(request)
-            run_id = self.store.start_run(report.mode, self.clock())
+            as_of = request.now if request.as_of_given else None
+            run_id = self.store.start_run(report.mode, self.clock(), as_of=as_of)
             try:
                 self._sync(report, cursor, progress)
-            except BaseException:
-                self._finish(run_id, report, "failed", first_problem)
+            except BaseException as error:
+                message = redacted(str(error)) or type(error).__name__
+                self._finish(run_id, report, "failed", first_problem, error=message)
                 raise
             self._finish(run_id, report, "partial" if report.failures else "ok", first_problem)
         return report
@@ -259,7 +262,14 @@ class Pipeline:
         self.store.record_written([as_written(item.result, at) for item in items])
         self.store.clear_failures(SCORE, [item.lead.id for item in items])
 
-    def _finish(self, run_id: int, report: RunReport, status: str, first_problem: int) -> None:
+    def _finish(
+        self,
+        run_id: int,
+        report: RunReport,
+        status: str,
+        first_problem: int,
+        error: str | None = None,
+    ) -> None:
         report.api_calls = self.adapter.api_calls
         report.problems = list(self.problems[first_problem:])
         self.store.finish_run(
@@ -269,6 +279,7 @@ class Pipeline:
             counts=report.counts(),
             api_calls=report.api_calls,
             errors=len(report.failures),
+            error=error,
         )
 
 

@@ -21,6 +21,8 @@ class RunRequest:
     rewrite: bool = False
     #: Run even if the source holds far fewer leads than last time (see [safety]).
     allow_shrink: bool = False
+    #: Whether `now` was asked for (`--as-of`) rather than the wall clock: the run record says so.
+    as_of_given: bool = False
     wait_for_lock: bool = False
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from connector.cli import main
+from connector.state import StateStore, default_state_url
 from tests.cli_support import AS_OF, run_json
 
 
@@ -84,3 +87,57 @@ def test_the_run_record_counts_the_skipped_rows_the_sync_reported(
     assert skipped == len(synced["problems"]) >= 2  # the example ships a few bad rows too
     assert any("no-such-lead" in problem["message"] for problem in synced["problems"])
     assert status["runs"][0]["counts"]["input_problems"] == skipped
+
+
+def _runs(capsys: pytest.CaptureFixture[str], config: Path) -> list[dict[str, object]]:
+    code, status = run_json(capsys, "status", "--config", str(config))
+    assert code == 0
+    return status["runs"]  # type: ignore[no-any-return]
+
+
+def test_a_killed_run_shows_as_interrupted_not_running_forever(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    with StateStore.open(default_state_url(config.parent)) as store:
+        store.start_run("incremental", datetime.now(UTC))  # then the process was killed
+    assert _runs(capsys, config)[0]["status"] == "interrupted"
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert [run["status"] for run in _runs(capsys, config)] == ["ok", "interrupted", "ok"]
+
+
+def test_a_run_in_progress_shows_as_running(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    with StateStore.open(default_state_url(config.parent)) as store, store.run_lock():
+        store.start_run("incremental", datetime.now(UTC))
+        assert _runs(capsys, config)[0]["status"] == "running"
+
+
+def test_status_shows_the_as_of_instant_of_a_backtest(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    run_json(capsys, "sync", "--config", str(config))
+    now_run, backtest = _runs(capsys, config)
+    assert backtest["as_of"] == "2026-11-20T18:00:00+09:00"
+    assert now_run["as_of"] is None
+    assert main(["status", "--config", str(config)]) == 0
+    assert "2026-11-20 18:00" in capsys.readouterr().out
+
+
+def test_status_shows_what_stopped_a_failed_run(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    out = config.parent / "out"
+    shutil.rmtree(out)
+    out.write_text("not a folder", encoding="utf-8")  # the writes fail inside the run
+    code, _ = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF, "--full")
+    assert code == 2
+    failed = _runs(capsys, config)[0]
+    assert failed["status"] == "failed"
+    assert str(out) in str(failed["error"])
+    assert main(["status", "--config", str(config)]) == 0
+    assert f"run {failed['id']} failed: " in capsys.readouterr().out
