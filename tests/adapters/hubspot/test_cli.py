@@ -20,13 +20,14 @@ TOKEN = "test-token"
 
 #: The shipped mapping's sources, with this portal's form ids and page-view dwell property.
 MAPPING = f"""
+owner = "hubspot_owner_id"
+
 [attributes]
 email = "email"
 name = ["lastname", "firstname"]
 company = "company"
 industry = "industry"
 title = "jobtitle"
-owner = "hubspot_owner_id"
 
 [[activities]]
 source = "contact_property"
