@@ -4,7 +4,9 @@ It keeps objects in memory and behaves like the documented API where the adapter
 it: search filters (EQ, GT, GTE, IN, HAS_PROPERTY), sorts, `after` paging with the 10,000-result
 cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50 with history),
 207 multi-status partial failures, v4 associations, property history, the events and forms
-APIs, properties and groups (409 on duplicates), and scripted 429s of either policy.
+APIs, properties and groups (409 on duplicates), scripted 429s of either policy and 423s
+(a portal locked by a large sync), property validation (dropdown options, deactivated
+owners) answered in HubSpot's "Property values were not valid: [...]" shape.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ class FakePortal:
     outages: list[int] = field(default_factory=list)
     #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
     retry_after: str | None = None
+    #: Scripted 423 Locked answers (a large sync holds the portal), consumed one per request.
+    locks: int = 0
+    #: Owner ids that no longer can take records (deactivated users).
+    deactivated_owners: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
     #: Seconds spent answering (the fake's own CPU time; HubSpot's servers in real life).
     service_seconds: float = 0.0
@@ -145,6 +151,9 @@ class FakePortal:
                 return httpx.Response(401, json={"status": "error", "message": "bad token"})
             if self.throttle:
                 return _throttled(self.throttle.pop(0), self.retry_after)
+            if self.locks:
+                self.locks -= 1
+                return _error(423, "The portal is locked by a large sync; retry in 2 seconds")
             if self.outages:
                 return _error(self.outages.pop(0), "internal error")
             started = time.perf_counter()
@@ -248,20 +257,55 @@ class FakePortal:
                 return _error(400, message, [{"code": "PROPERTY_DOESNT_EXIST", "message": message}])
             if str(item.get("id")) in self.invalid:
                 return _error(400, "Property values were not valid")
+            invalid = self._invalid_values(kind, item["properties"])
+            if invalid:
+                return _error(400, invalid_values_message(invalid))
         return None
+
+    def _invalid_values(self, kind: str, properties: Json) -> list[Json]:
+        """HubSpot's validation results for values a dropdown lacks or owners it refuses."""
+        results = []
+        for name, value in properties.items():
+            options = self.properties[kind].get(name, {}).get("options")
+            if options and value not in {option["value"] for option in options}:
+                allowed = ", ".join(option["value"] for option in options)
+                text = f"{value} was not one of the allowed options: [{allowed}]"
+                results.append(_invalid(name, "INVALID_OPTION", text))
+            if name == "hubspot_owner_id" and value in self.deactivated_owners:
+                results.append(
+                    _invalid(name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
+                )
+        return results
 
     def _batch_create(self, request: httpx.Request, kind: str) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]
         if len(inputs) > 100:
             return _error(400, "at most 100 inputs")
-        created = []
+        created, failed = [], []
         for item in inputs:
+            invalid = self._invalid_values(kind, item["properties"])
+            if invalid:  # with objectWriteTraceIds, a refused input fails alone (207)
+                failed.append((item.get("objectWriteTraceId"), invalid_values_message(invalid)))
+                continue
             record_id = self.add(kind, item["properties"])
             for link in item.get("associations", []):
                 self.associate(kind, record_id, "contacts", str(link["to"]["id"]))
             out = self._out(kind, self.objects[kind][record_id], {"properties": None})
             created.append({**out, "objectWriteTraceId": item.get("objectWriteTraceId")})
-        return _batch_answer(created, {})
+        if not failed:
+            return _batch_answer(created, {})
+        errors = [
+            {"status": "error", "category": "VALIDATION_ERROR", "message": message,
+             "context": {"objectWriteTraceId": [trace]}}
+            for trace, message in failed
+        ]  # fmt: skip
+        answer = {
+            "status": "COMPLETE",
+            "results": created,
+            "numErrors": len(errors),
+            "errors": errors,
+        }
+        return httpx.Response(207, json=answer)
 
     def _apply(self, kind: str, record_id: str, properties: Json) -> None:
         stamp = iso(self.now)
@@ -440,6 +484,17 @@ def _batch_answer(results: Iterable[Json], failed: dict[str, str]) -> httpx.Resp
         for record_id, message in failed.items()
     ]  # fmt: skip
     return httpx.Response(207, json=answer)
+
+
+def _invalid(name: str, code: str, text: str) -> Json:
+    return {"isValid": False, "message": text, "error": code, "name": name,
+            "localizedErrorMessage": text}  # fmt: skip
+
+
+def invalid_values_message(results: list[Json]) -> str:
+    """HubSpot's message for refused values: the validation results as JSON inside the text."""
+    details = json.dumps(results, ensure_ascii=False, separators=(",", ":"))
+    return f"Property values were not valid: {details}"
 
 
 def _error(status: int, message: str, errors: list[Json] | None = None) -> httpx.Response:

@@ -161,3 +161,25 @@ def test_a_server_error_on_a_write_is_retried_but_never_on_a_task_creation(
     with pytest.raises(RetriableCrmError):
         adapter.create_tasks([task("ls:1", contact)])
     assert calls_to(portal, "/crm/v3/objects/tasks/batch/create") == 2  # no blind retry
+
+
+def test_a_locked_portal_is_waited_out_and_the_batch_is_written_whole(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.locks = 3
+    assert adapter_on_fake(recorder).write_scores([score(i) for i in ids]) == []
+    assert all(portal.objects["contacts"][i].get("leadscore_score") == "150" for i in ids)
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 4  # never split
+    assert len(recorder.sleeps) == 3
+    assert min(recorder.sleeps) >= 2.0  # HubSpot: locks last 2 seconds
+
+
+def test_a_portal_that_stays_locked_fails_as_retriable_without_splitting(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.locks = 1_000
+    with pytest.raises(RetriableCrmError, match="423"):
+        adapter_on_fake(recorder).write_scores([score(i) for i in ids])
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 7  # 1 + 6 retries
