@@ -15,7 +15,7 @@ from adapters.hubspot.records import (
     task_input,
     validation_results,
 )
-from adapters.hubspot.search import BATCH_LIMIT, chunks, search_all, search_filter
+from adapters.hubspot.search import BATCH_LIMIT, OwnWrites, chunks, search_all, search_filter
 from connector.errors import FatalCrmError
 from connector.ports import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 
@@ -29,8 +29,12 @@ ISOLATION_CALLS_PER_RUN = 200
 class HubSpotWriter:
     """Writes results onto contacts and creates tasks; per-record failures are mapped back."""
 
-    def __init__(self, *, calls: HubSpotCalls, mapping: HubSpotMapping, timezone: tzinfo) -> None:
+    def __init__(
+        self, *, calls: HubSpotCalls, mapping: HubSpotMapping, timezone: tzinfo,
+        own_writes: OwnWrites,
+    ) -> None:  # fmt: skip
         self._calls = calls
+        self._own_writes = own_writes
         self._results = mapping.results
         self._timezone = timezone
         self._task_association: Json | None = None
@@ -58,6 +62,7 @@ class HubSpotWriter:
         except HubSpotRequestError as error:
             self._stop_if_about_a_property(error)
             return [], error
+        self._own_writes.record(body)
         return _missing(inputs, body), None
 
     def _isolate(self, inputs: list[Json], error: Refusal, *, first: bool) -> list[RecordFailure]:

@@ -1,9 +1,10 @@
 """A stateful fake HubSpot portal served through respx.
 
 It keeps objects in memory and behaves like the documented API where the adapter relies on
-it: search filters (EQ, GT, GTE, IN, HAS_PROPERTY), sorts, `after` paging with the 10,000-result
-cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50 with history),
-207 multi-status partial failures, v4 associations, property history, the events and forms
+it: search filters (EQ, NEQ, GT, GTE, LT, LTE, IN, HAS_PROPERTY), sorts, `after` paging with
+the 10,000-result cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50
+with history), 207 multi-status partial failures, `updatedAt` on batch update results, v4
+associations, property history, the events API (occurredAfter/occurredBefore) and forms
 APIs, properties and groups (409 on duplicates), scripted 429s of either policy and 423s
 (a portal locked by a large sync), property validation (dropdown options, deactivated
 owners) answered in HubSpot's "Property values were not valid: [...]" shape.
@@ -245,7 +246,8 @@ class FakePortal:
                 failed[record_id] = self.refuse.get(record_id, "Object not found")
                 continue
             self._apply(kind, record_id, item["properties"])
-            done.append(self._out(kind, self.objects[kind][record_id], {}))
+            out = self._out(kind, self.objects[kind][record_id], {})
+            done.append({**out, "updatedAt": self.objects[kind][record_id]["lastmodifieddate"]})
         return _batch_answer(done, failed)
 
     def _validate(self, kind: str, inputs: list[Json]) -> httpx.Response | None:
@@ -401,6 +403,9 @@ class FakePortal:
         matches = self._matching_events(
             query.get("eventType"), query.get("objectId"), query.get("occurredAfter", "0")
         )
+        before = query.get("occurredBefore")
+        if before is not None:
+            matches = [e for e in matches if _comparable(e["occurredAt"]) < _comparable(before)]
         start, limit = int(query.get("after") or 0), int(query.get("limit") or 100)
         answer: Json = {"results": matches[start : start + limit]}
         if start + limit < len(matches):
@@ -468,7 +473,7 @@ def _passes(record: Json, condition: Json) -> bool:
     left, right = _comparable(value), _comparable(condition["value"])
     if type(left) is not type(right):
         left, right = str(value), str(condition["value"])
-    compare = {"EQ": left == right, "GT": left > right, "GTE": left >= right,
+    compare = {"EQ": left == right, "NEQ": left != right, "GT": left > right, "GTE": left >= right,
                "LT": left < right, "LTE": left <= right}  # fmt: skip
     return compare[operator]
 
