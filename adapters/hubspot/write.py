@@ -15,7 +15,14 @@ from adapters.hubspot.records import (
     task_input,
     validation_results,
 )
-from adapters.hubspot.search import BATCH_LIMIT, OwnWrites, chunks, search_all, search_filter
+from adapters.hubspot.search import (
+    BATCH_LIMIT,
+    OwnWrites,
+    batch_read,
+    chunks,
+    search_all,
+    search_filter,
+)
 from connector.errors import FatalCrmError
 from connector.ports import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 
@@ -40,6 +47,7 @@ class HubSpotWriter:
         self._task_association: Json | None = None
         # The adapter lives for one run (one CLI command), so this is a per-run budget.
         self._isolation_budget = ISOLATION_CALLS_PER_RUN
+        self._search_task_keys = False
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results with batch update, 100 a call; failures are mapped back per contact."""
@@ -105,14 +113,33 @@ class HubSpotWriter:
                 ) from error
 
     def find_tasks(self, keys: Collection[str]) -> dict[str, str]:
-        """Tasks already created for these keys (searched on their `leadscore_task_key`).
+        """Tasks already created for these keys, read back by their `leadscore_task_key`.
 
-        HubSpot's search index lags writes by seconds; a crash and a retry within that
-        lag can still duplicate a task.
+        `leadscore setup` makes the key a unique-value property, so tasks are batch read by
+        it (`idProperty`), which does not wait for the search index: a task whose create
+        answer was lost is found by a rerun a second later. A portal whose key property is
+        not unique (set up by an older leadscore; `check` says so) is searched instead,
+        whose index lags creation by seconds.
         """
+        wanted = sorted(set(keys))
+        if not self._search_task_keys:
+            try:
+                return self._read_tasks_by_key(wanted)
+            except HubSpotRequestError as error:
+                if error.status != 400:
+                    raise
+                self._search_task_keys = True
+        return self._search_tasks_by_key(wanted)
+
+    def _read_tasks_by_key(self, keys: list[str]) -> dict[str, str]:
+        key_property = self._results.task_key
+        rows = batch_read(self._calls, "tasks", keys, [key_property], id_property=key_property)
+        return {str(row["properties"][key_property]): str(row["id"]) for row in rows}
+
+    def _search_tasks_by_key(self, keys: list[str]) -> dict[str, str]:
         key_property = self._results.task_key
         found: dict[str, str] = {}
-        for chunk in chunks(sorted(set(keys)), BATCH_LIMIT):
+        for chunk in chunks(keys, BATCH_LIMIT):
             wanted = [search_filter(key_property, "IN", chunk)]
             for row in search_all(self._calls, "tasks", wanted, [key_property]):
                 found.setdefault(str(row["properties"][key_property]), str(row["id"]))

@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -84,6 +84,10 @@ class FakePortal:
     locks: int = 0
     #: Owner ids that no longer can take records (deactivated users).
     deactivated_owners: set[str] = field(default_factory=set)
+    #: Seconds (of `now`) before a created record shows in search: HubSpot's index lags.
+    search_lag_seconds: float = 0.0
+    #: Requests that are carried out but whose answer is lost (a 504 from a proxy).
+    lose_responses: int = 0
     calls: list[tuple[str, str]] = field(default_factory=list)
     #: Seconds spent answering (the fake's own CPU time; HubSpot's servers in real life).
     service_seconds: float = 0.0
@@ -92,6 +96,7 @@ class FakePortal:
     _index: dict[str, Json] = field(default_factory=dict)
     _index_key: tuple[str, str, int] | None = None
     _event_pages: dict[tuple[str | None, ...], list[Json]] = field(default_factory=dict)
+    _indexed_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     # --- seeding -------------------------------------------------------------------------
 
@@ -102,6 +107,9 @@ class FakePortal:
         stored = {"hs_object_id": record_id, "lastmodifieddate": stamp,
                   "hs_lastmodifieddate": stamp, **properties}  # fmt: skip
         self.objects[object_type][record_id] = stored
+        if self.search_lag_seconds:
+            lag = timedelta(seconds=self.search_lag_seconds)
+            self._indexed_at[(object_type, record_id)] = self.now + lag
         for name, value in properties.items():
             self.history[(object_type, record_id, name)] = [{"value": value, "timestamp": stamp}]
         return record_id
@@ -160,9 +168,12 @@ class FakePortal:
             started = time.perf_counter()
             try:
                 response: httpx.Response = handler(request, **params)
-                return response
             finally:
                 self.service_seconds += time.perf_counter() - started
+            if self.lose_responses:
+                self.lose_responses -= 1
+                return _error(504, "gateway timeout")
+            return response
 
         return respond
 
@@ -180,7 +191,11 @@ class FakePortal:
             for condition in group["filters"]:
                 if "values" in condition:
                     condition["values"] = {str(value) for value in condition["values"]}
-        matches = self._ordered_matches(kind, body, after + limit + 1)
+        matches = [
+            record
+            for record in self._ordered_matches(kind, body, after + limit + 1)
+            if self._indexed_at.get((kind, record["hs_object_id"]), self.now) <= self.now
+        ]
         page = matches[after : after + limit]
         answer: Json = {"total": len(matches), "results": [self._out(kind, r, body) for r in page]}
         # The scan stops one past the page, so `total` is a lower bound (the adapter ignores it).
@@ -226,11 +241,19 @@ class FakePortal:
         if len(body["inputs"]) > cap:
             return _error(400, f"at most {cap} inputs")
         id_property = body.get("idProperty")
+        if id_property and not self._unique(kind, id_property):
+            return _error(400, f"Unable to perform read by non-unique property {id_property}")
         found, missing = [], []
         for item in body["inputs"]:
             record = self._find(kind, str(item["id"]), id_property)
             (found.append(self._out(kind, record, body)) if record else missing.append(item["id"]))
         return _batch_answer(found, {str(i): "Object not found" for i in missing})
+
+    def _unique(self, kind: str, name: str) -> bool:
+        """Whether records of `kind` can be read by `name` (email identifies contacts)."""
+        if (kind, name) == ("contacts", "email"):
+            return True
+        return bool(self.properties[kind].get(name, {}).get("hasUniqueValue"))
 
     def _batch_update(self, request: httpx.Request, kind: str) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]

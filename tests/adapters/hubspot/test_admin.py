@@ -69,7 +69,8 @@ def test_setup_creates_what_is_missing_then_check_passes_and_setup_is_a_no_op(
         "number",
         "leadscore",
     )
-    assert standard_portal.properties["tasks"]["leadscore_task_key"]["type"] == "string"
+    task_key = standard_portal.properties["tasks"]["leadscore_task_key"]
+    assert (task_key["type"], task_key["hasUniqueValue"]) == ("string", True)
     assert failing(adapter.check()) == set()
     again = adapter.setup(dry_run=False)  # every create answers 409
     assert all(item.ok for item in again)
@@ -159,3 +160,14 @@ def test_a_mapping_key_filed_under_attributes_by_mistake_is_an_error_saying_wher
     message = str(raised.value)
     assert named in message
     assert "[attributes]" in message
+
+
+def test_check_reports_a_task_key_property_without_unique_values(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = adapter_on_fake(recorder)
+    adapter.setup(dry_run=False)
+    del standard_portal.properties["tasks"]["leadscore_task_key"]["hasUniqueValue"]
+    (item,) = [i for i in adapter.check() if i.subject == "tasks property leadscore_task_key"]
+    assert not item.ok
+    assert "unique" in item.detail

@@ -257,3 +257,26 @@ def test_a_task_refused_for_another_reason_is_not_an_owner_refusal(
     (refused,) = adapter_on_fake(recorder).create_tasks([task("ls:1", contact)]).failures
     assert refused.record_id == "ls:1"
     assert not refused.owner_refused
+
+
+def test_a_lost_create_response_and_an_immediate_rerun_do_not_duplicate_the_task(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    portal.properties["tasks"]["leadscore_task_key"] = {
+        "name": "leadscore_task_key",
+        "type": "string",
+        "hasUniqueValue": True,
+    }  # fmt: skip (as `leadscore setup` creates it)
+    portal.search_lag_seconds = 10  # a new task shows in search seconds later
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    first_run = adapter_on_fake(recorder)
+    first_run.create_tasks([task("ls:warm-up", contact)])  # looks the association type up
+    portal.lose_responses = 1
+    with pytest.raises(RetriableCrmError):
+        first_run.create_tasks([task("ls:1", contact)])  # created, but the answer was lost
+    rerun = adapter_on_fake(recorder)  # at once: the index has not caught up
+    found = rerun.find_tasks(["ls:1"])
+    if "ls:1" not in found:
+        rerun.create_tasks([task("ls:1", contact)])
+    keys = [t["leadscore_task_key"] for t in portal.objects["tasks"].values()]
+    assert keys.count("ls:1") == 1
