@@ -6,8 +6,10 @@ A synthetic portal of `--contacts` contacts (fit attributes, trade-show badge im
 meetings, survey and download forms, page views) is served by the fake portal through respx.
 Every request passes an app limiter of `--per-10s` requests per 10 s (real time) and a meter.
 The sync pipeline (on an in-memory state store) runs with `config.example.toml`'s rules: a
-full rescore; a rerun, incremental, which re-reads every contact the full run wrote (the
-write-back touches `lastmodifieddate`); a second rerun; and a rerun --full. Printed next to
+full rescore; an unchanged incremental rerun right after it (ten minutes later: the
+write-back touched `lastmodifieddate` of every contact written, which the adapter tells
+from a person's change); an unchanged rerun an hour later; and a rerun --full. The last
+line compares the two unchanged reruns. Printed next to
 them: the minimum calls the endpoints' page and batch sizes allow for the same data (full
 runs), calls / app rate, the sequential floor (searches at 5/s, the rest at the app rate),
 and what a per-record script (one call per contact and source, one PATCH per contact) would
@@ -190,9 +192,9 @@ class Clock:
     def __call__(self) -> datetime:
         return self.now
 
-    def advance(self) -> None:
-        """Move on ten minutes, past the adapter's cursor lag."""
-        self.now += timedelta(minutes=10)
+    def advance(self, by: timedelta = timedelta(minutes=10)) -> None:
+        """Move on (ten minutes: past the adapter's cursor lag)."""
+        self.now += by
 
 
 class Meter:
@@ -301,10 +303,16 @@ def main(argv: list[str] | None = None) -> int:
     with respx.mock(assert_all_called=False) as router:
         portal.mount(router)
         rows = [run("full rescore", pipeline, meter, portal, full=True)]
-        for name, full in (("rerun", False), ("rerun again", False), ("rerun --full", True)):
-            clock.advance()
-            rows.append(run(name, pipeline, meter, portal, full=full))
+        clock.advance()
+        rows.append(run("rerun", pipeline, meter, portal, full=False))
+        clock.advance(timedelta(hours=1))
+        rows.append(run("rerun 1h later", pipeline, meter, portal, full=False))
+        clock.advance()
+        rows.append(run("rerun --full", pipeline, meter, portal, full=True))
     print_figures(seeded, rows, args.per_10s)
+    right_after, hour_later = rows[1].calls, rows[2].calls
+    print(f"unchanged rerun right after the full run: {right_after} calls; an hour later:"
+          f" {hour_later} calls ({right_after / max(hour_later, 1):.2f}x)")  # fmt: skip
     return 0
 
 

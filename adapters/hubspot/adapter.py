@@ -19,7 +19,7 @@ from adapters.hubspot.admin import check_hubspot, setup_hubspot
 from adapters.hubspot.client import Clock, HubSpotCalls, Sleep
 from adapters.hubspot.mapping import HubSpotMapping, load_hubspot_mapping
 from adapters.hubspot.read import ActivityReader, LeadReader
-from adapters.hubspot.search import BATCH_LIMIT
+from adapters.hubspot.search import BATCH_LIMIT, OwnWrites
 from adapters.hubspot.settings import HubSpotSettings
 from adapters.hubspot.write import HubSpotWriter
 from connector.errors import ConfigError
@@ -68,14 +68,19 @@ class HubSpotAdapter:
             search_rate_per_s=settings.search_rate_per_s,
             rate_limit_retries=settings.rate_limit_retries, sleep=sleep, clock=clock,
         )  # fmt: skip
+        # What this adapter wrote, so that our own writes are not taken for changes next run.
+        own_writes = OwnWrites()
         self.activities = ActivityReader(
             calls=self.calls, mapping=mapping, events_api=settings.events_api,
-            on_problem=on_problem,
+            on_problem=on_problem, own_writes=own_writes,
         )  # fmt: skip
         self.leads = LeadReader(
-            calls=self.calls, mapping=mapping, activities=self.activities, clock=clock
+            calls=self.calls, mapping=mapping, activities=self.activities, clock=clock,
+            own_writes=own_writes,
+        )  # fmt: skip
+        self.writer = HubSpotWriter(
+            calls=self.calls, mapping=mapping, timezone=timezone, own_writes=own_writes
         )
-        self.writer = HubSpotWriter(calls=self.calls, mapping=mapping, timezone=timezone)
         self._meter = meter
         # Closed in `close()`, whether built here or handed in: the adapter owns its client.
         self._client = client
@@ -99,10 +104,19 @@ class HubSpotAdapter:
         return self.leads.changed_ids(since)
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        *,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
-        """Activities from every source the mapping declares, after `occurred_after`."""
-        return self.activities.read(lead_ids, occurred_after)
+        """Activities from every source the mapping declares, in `(after, before]`.
+
+        `occurred_before` (a backtest's `--as-of`) bounds the events and engagement reads in
+        the API itself; forms, which have no time filter, and contact properties are
+        filtered after reading.
+        """
+        return self.activities.read(lead_ids, occurred_after, occurred_before)
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results with batch update, 100 a call; failures are mapped back per contact."""

@@ -28,13 +28,18 @@ class PropertySpec:
     label: str
     type: str
     field_type: str
+    #: Values must be unique, which lets records be read by the property (`idProperty`).
+    unique: bool = False
 
     def create_request(self, group: str) -> Json:
         """The body of `POST /crm/v3/properties/{objectType}`."""
-        return {
+        request: Json = {
             "name": self.name, "label": self.label, "groupName": group,
             "type": self.type, "fieldType": self.field_type,
         }  # fmt: skip
+        if self.unique:
+            request["hasUniqueValue"] = True
+        return request
 
 
 def property_specs(mapping: HubSpotMapping) -> list[PropertySpec]:
@@ -45,7 +50,7 @@ def property_specs(mapping: HubSpotMapping) -> list[PropertySpec]:
         PropertySpec("contacts", results.priority, "Lead priority", "string", "text"),
         PropertySpec("contacts", results.reasons, "Lead score reasons", "string", "textarea"),
         PropertySpec("contacts", results.scored_at, "Lead scored at", "datetime", "date"),
-        PropertySpec("tasks", results.task_key, "leadscore task key", "string", "text"),
+        PropertySpec("tasks", results.task_key, "leadscore task key", "string", "text", True),
     ]
 
 
@@ -160,6 +165,14 @@ def _compare(subject: str, spec: PropertySpec, existing: Json) -> CheckItem:
         detail = (
             f"exists as {actual[0]}/{actual[1]}, expected {spec.type}/{spec.field_type}:"
             " rename it in the mapping's [results] or change it in HubSpot"
+        )
+        return CheckItem(subject, False, detail)
+    if spec.unique and not existing.get("hasUniqueValue"):
+        detail = (
+            "exists without unique values, so tasks are found through the search index, which"
+            " lags creation (a rerun right after a lost answer can duplicate a task). HubSpot"
+            " cannot make an existing property unique: name a new one in the mapping's"
+            " [results] task_key and run `leadscore setup`"
         )
         return CheckItem(subject, False, detail)
     return CheckItem(subject, True, f"exists as {actual[0]}/{actual[1]}")

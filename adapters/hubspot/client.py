@@ -54,7 +54,7 @@ _FAILURES: tuple[type[Exception], ...] = (*SDK_ERRORS, httpx.HTTPError)
 
 
 class HubSpotRequestError(FatalCrmError):
-    """HubSpot refused a request (4xx other than 429); `status` and `body` say why."""
+    """HubSpot refused a request (4xx other than 423 and 429); `status` and `body` say why."""
 
     def __init__(self, status: int, body: Json, message: str) -> None:
         super().__init__(message)
@@ -152,16 +152,26 @@ def error_body(error: BaseException) -> Json:
     return parsed if isinstance(parsed, dict) else {}
 
 
+#: HubSpot: "Locks will last for 2 seconds ... include a delay of at least 2 seconds".
+LOCK_SECONDS = 2.0
+
+
 def retry_delay(error: BaseException, attempt: int) -> float:
-    """How long to wait after a ten-secondly 429: Retry-After when given, else backoff."""
+    """How long to wait after a ten-secondly 429 or a 423: Retry-After when given, else backoff;
+    never under the 2 seconds a 423 lock lasts."""
+    floor = LOCK_SECONDS if _status(error) == 423 else 0.0
     headers = getattr(error, "headers", None) or {}
     retry_after = headers.get("Retry-After") if hasattr(headers, "get") else None
     if retry_after:
         try:
-            return max(float(retry_after), 0.0)
+            return max(float(retry_after), floor)
         except ValueError:
             pass
-    return float(min(2**attempt, 10))
+    return max(float(min(2**attempt, 10)), floor)
+
+
+def _status(error: BaseException) -> int:
+    return int(getattr(error, "status", 0) or 0)
 
 
 def translate(error: BaseException) -> Exception:
@@ -176,7 +186,7 @@ def translate(error: BaseException) -> Exception:
             f"HubSpot daily API limit reached ({message}); it resets at midnight in the"
             " portal's time zone. The run stopped; rerun afterwards."
         )
-    if status == 429 or status >= 500 or status == 0:
+    if status in (423, 429) or status >= 500 or status == 0:
         return RetriableCrmError(f"HubSpot {status or 'transport'} error: {message}")
     if status == 401:
         return FatalCrmError(
@@ -188,8 +198,9 @@ def translate(error: BaseException) -> Exception:
 
 
 def _worth_retrying(error: BaseException, server_errors: bool) -> bool:
-    """A 429 of any policy but DAILY; with `server_errors`, also 5xx and transport errors."""
-    if is_backoff_429(error):
+    """A 429 of any policy but DAILY or a 423 (the portal is locked by a large sync: nothing
+    was written); with `server_errors`, also 5xx and transport errors."""
+    if is_backoff_429(error) or _status(error) == 423:
         return True
     if not server_errors:
         return False
@@ -266,8 +277,8 @@ class HubSpotCalls:
         return response
 
     def _with_retries(self, send: Callable[[], Any], *, server_errors: bool = False) -> Json:
-        """Send; back off and resend on ten-secondly 429s (and, if asked, 5xx and lost
-        connections); a DAILY 429 and every other failure are translated at once."""
+        """Send; back off and resend on ten-secondly 429s and 423s (and, if asked, 5xx and
+        lost connections); a DAILY 429 and every other failure are translated at once."""
         for attempt in range(self._retries + 1):
             try:
                 return _json(_data(send()))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connector.ports import Vocabulary
 from connector.validation import load_mapping
@@ -81,14 +81,32 @@ ActivitySource = Annotated[
 ]
 
 
+#: Canonical attribute -> contact property, or properties joined with a space.
+AttributeMap = dict[str, str | list[str]]
+
+
 class HubSpotMapping(_Strict):
     """How HubSpot contacts and records become canonical leads and activities."""
 
     #: Canonical attribute -> contact property, or properties joined with a space.
-    attributes: dict[str, str | list[str]]
+    attributes: AttributeMap
     owner: str = "hubspot_owner_id"
     results: ResultProperties = ResultProperties()
     activities: list[ActivitySource] = Field(default_factory=list)
+
+    @field_validator("attributes")
+    @classmethod
+    def _no_misfiled_keys(cls, attributes: AttributeMap) -> AttributeMap:
+        """Keys TOML filed under [attributes] because they came after its header are errors.
+
+        `attributes` is a free table, so a misplaced `owner = ...` would silently become an
+        attribute and the owner setting would keep its default.
+        """
+        for name in attributes:
+            problem = _misfiled(name)
+            if problem:
+                raise ValueError(problem)
+        return attributes
 
     def contact_properties(self) -> list[str]:
         """Every contact property a lead read needs."""
@@ -104,6 +122,26 @@ class HubSpotMapping(_Strict):
         for source in self.activities:
             kinds[source.kind] = kinds.get(source.kind, frozenset()) | _properties_of(source)
         return Vocabulary(attributes=frozenset(self.attributes), kinds=kinds)
+
+
+#: Names that are keys of the mapping itself or of [results], never canonical attributes.
+_TOP_LEVEL_KEYS = frozenset({"owner", "results", "activities", "attributes"})
+_RESULT_KEYS = frozenset(ResultProperties.model_fields)
+
+
+def _misfiled(name: str) -> str | None:
+    """Why `name` cannot be an attribute and where its line belongs; None when it can be."""
+    if name in _TOP_LEVEL_KEYS:
+        return (
+            f"attributes.{name} is the mapping's own `{name}` key, filed under [attributes]"
+            " because it comes after that header: move the line above [attributes]"
+        )
+    if name in _RESULT_KEYS:
+        return (
+            f"attributes.{name} is a [results] key, filed under [attributes]: move the line"
+            " under the [results] header"
+        )
+    return None
 
 
 def _properties_of(source: ActivitySource) -> frozenset[str]:

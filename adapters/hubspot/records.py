@@ -1,10 +1,12 @@
 """HubSpot records <-> the canonical model: contacts, activities, instants and write bodies.
 
-Pure functions of JSON and the mapping: no calls, no SDK (`Json` is imported for typing only).
+Pure functions of JSON and the mapping: no calls, no SDK (`Json` is imported for typing only),
+and the reading of HubSpot's refusal messages.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, tzinfo
 from datetime import time as clock_time
 from typing import TYPE_CHECKING
@@ -201,3 +203,26 @@ def page_view_event(source: PageViewSource, event: Json) -> list[Activity]:
         properties["duration_seconds"] = float(values[source.duration_seconds])
     lead_id = str(event.get("objectId"))
     return [Activity(f"event:{event.get('id')}", lead_id, source.kind, occurred, properties)]
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+_INVALID_VALUES = "Property values were not valid:"
+
+
+def validation_results(message: str) -> list[Json]:
+    """The per-property results HubSpot embeds as JSON in "Property values were not valid: [...]"
+    (each with `name`, `error` such as INVALID_OPTION, and `message`); [] when there are none."""
+    _, found, details = message.partition(_INVALID_VALUES)
+    if not found:
+        return []
+    try:
+        parsed = json.loads(details.strip())
+    except ValueError:
+        return []
+    return [item for item in parsed if isinstance(item, dict)] if isinstance(parsed, list) else []
+
+
+def is_owner_refusal(message: str) -> bool:
+    """Whether HubSpot refused a record because of its owner (e.g. a deactivated user)."""
+    return any(item.get("name") == "hubspot_owner_id" for item in validation_results(message))

@@ -1,11 +1,15 @@
-"""CRM object reads on HubSpot: keyset search past the 10k cap, batch reads, associations."""
+"""CRM object reads on HubSpot: keyset search past the 10k cap, batch reads, associations,
+and telling our own writes from other changes."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from adapters.hubspot.client import HubSpotCalls, Json
+from adapters.hubspot.records import parse_instant
 
 T = TypeVar("T")
 
@@ -101,3 +105,49 @@ def associated_ids(
             targets = {str(item["toObjectId"]) for item in result.get("to", [])}
             found.setdefault(str(result["from"]["id"]), set()).update(targets)
     return found
+
+
+class OwnWrites:
+    """The `lastmodifieddate` HubSpot gave each contact this adapter updated (per process).
+
+    Writing results moves `lastmodifieddate`, so without this the next incremental run would
+    take every contact just written for a changed one. A contact a person edits afterwards
+    gets a newer stamp, so leaving out exactly our stamps leaves out only our own writes.
+    """
+
+    def __init__(self) -> None:
+        self._stamps: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def record(self, body: Json) -> None:
+        """Remember the stamps a batch update answered with (`updatedAt` of each result)."""
+        with self._lock:
+            for row in body.get("results", []):
+                stamp = parse_instant(row.get("updatedAt"))
+                if stamp is not None:
+                    self._stamps[str(row.get("id"))] = int(stamp.timestamp() * 1000)
+
+    def instants(self, since_ms: int) -> list[int]:
+        """Our write stamps at or after `since_ms`, oldest first."""
+        with self._lock:
+            return sorted({stamp for stamp in self._stamps.values() if stamp >= since_ms})
+
+
+def modified_since(own: OwnWrites, since: datetime, extra: Sequence[Json] = ()) -> list[list[Json]]:
+    """Filters, one search each, for records modified at or after `since` but not by us.
+
+    Each search covers a span of time and leaves out (NEQ) up to 7 of our write stamps in it:
+    a filter group holds 10 filters, and the span's two bounds and the keyset take three.
+    """
+    since_ms = int(since.timestamp() * 1000)
+    slots = 7 - len(extra)
+    spans = list(chunks(own.instants(since_ms), slots)) or [[]]
+    queries = []
+    for index, stamps in enumerate(spans):
+        lower = since_ms if index == 0 else stamps[0]
+        filters = [search_filter("lastmodifieddate", "GTE", str(lower))]
+        if index + 1 < len(spans):
+            filters.append(search_filter("lastmodifieddate", "LT", str(spans[index + 1][0])))
+        filters += [search_filter("lastmodifieddate", "NEQ", str(stamp)) for stamp in stamps]
+        queries.append([*filters, *extra])
+    return queries

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class HubSpotSettings(BaseModel):
@@ -26,3 +26,18 @@ class HubSpotSettings(BaseModel):
     rate_limit_retries: int = Field(default=6, ge=0)
     access_token: SecretStr | None = None
     webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _ascii_token(self) -> HubSpotSettings:
+        """A token goes into an HTTP header, which holds ASCII only: say so instead of crashing.
+
+        Checked on the whole section, not the field, so the error shows no part of the token.
+        """
+        token = self.access_token
+        if token is not None and not token.get_secret_value().isascii():
+            raise ValueError(
+                "LEADSCORE_HUBSPOT__ACCESS_TOKEN has a non-ASCII character (a full-width letter"
+                " or a typographic quote, as pasting from a document leaves): copy the private"
+                " app's token from HubSpot again"
+            )
+        return self

@@ -1,10 +1,13 @@
 """A stateful fake HubSpot portal served through respx.
 
 It keeps objects in memory and behaves like the documented API where the adapter relies on
-it: search filters (EQ, GT, GTE, IN, HAS_PROPERTY), sorts, `after` paging with the 10,000-result
-cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50 with history),
-207 multi-status partial failures, v4 associations, property history, the events and forms
-APIs, properties and groups (409 on duplicates), and scripted 429s of either policy.
+it: search filters (EQ, NEQ, GT, GTE, LT, LTE, IN, HAS_PROPERTY), sorts, `after` paging with
+the 10,000-result cap (400 past it) and 200 per page, batch endpoints capped at 100 inputs (50
+with history), 207 multi-status partial failures, `updatedAt` on batch update results, v4
+associations, property history, the events API (occurredAfter/occurredBefore) and forms
+APIs, properties and groups (409 on duplicates), scripted 429s of either policy and 423s
+(a portal locked by a large sync), property validation (dropdown options, deactivated
+owners) answered in HubSpot's "Property values were not valid: [...]" shape.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -77,6 +80,14 @@ class FakePortal:
     outages: list[int] = field(default_factory=list)
     #: The Retry-After header scripted 429s carry (HubSpot does not promise one).
     retry_after: str | None = None
+    #: Scripted 423 Locked answers (a large sync holds the portal), consumed one per request.
+    locks: int = 0
+    #: Owner ids that no longer can take records (deactivated users).
+    deactivated_owners: set[str] = field(default_factory=set)
+    #: Seconds (of `now`) before a created record shows in search: HubSpot's index lags.
+    search_lag_seconds: float = 0.0
+    #: Requests that are carried out but whose answer is lost (a 504 from a proxy).
+    lose_responses: int = 0
     calls: list[tuple[str, str]] = field(default_factory=list)
     #: Seconds spent answering (the fake's own CPU time; HubSpot's servers in real life).
     service_seconds: float = 0.0
@@ -85,6 +96,7 @@ class FakePortal:
     _index: dict[str, Json] = field(default_factory=dict)
     _index_key: tuple[str, str, int] | None = None
     _event_pages: dict[tuple[str | None, ...], list[Json]] = field(default_factory=dict)
+    _indexed_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     # --- seeding -------------------------------------------------------------------------
 
@@ -95,6 +107,9 @@ class FakePortal:
         stored = {"hs_object_id": record_id, "lastmodifieddate": stamp,
                   "hs_lastmodifieddate": stamp, **properties}  # fmt: skip
         self.objects[object_type][record_id] = stored
+        if self.search_lag_seconds:
+            lag = timedelta(seconds=self.search_lag_seconds)
+            self._indexed_at[(object_type, record_id)] = self.now + lag
         for name, value in properties.items():
             self.history[(object_type, record_id, name)] = [{"value": value, "timestamp": stamp}]
         return record_id
@@ -145,14 +160,20 @@ class FakePortal:
                 return httpx.Response(401, json={"status": "error", "message": "bad token"})
             if self.throttle:
                 return _throttled(self.throttle.pop(0), self.retry_after)
+            if self.locks:
+                self.locks -= 1
+                return _error(423, "The portal is locked by a large sync; retry in 2 seconds")
             if self.outages:
                 return _error(self.outages.pop(0), "internal error")
             started = time.perf_counter()
             try:
                 response: httpx.Response = handler(request, **params)
-                return response
             finally:
                 self.service_seconds += time.perf_counter() - started
+            if self.lose_responses:
+                self.lose_responses -= 1
+                return _error(504, "gateway timeout")
+            return response
 
         return respond
 
@@ -170,7 +191,11 @@ class FakePortal:
             for condition in group["filters"]:
                 if "values" in condition:
                     condition["values"] = {str(value) for value in condition["values"]}
-        matches = self._ordered_matches(kind, body, after + limit + 1)
+        matches = [
+            record
+            for record in self._ordered_matches(kind, body, after + limit + 1)
+            if self._indexed_at.get((kind, record["hs_object_id"]), self.now) <= self.now
+        ]
         page = matches[after : after + limit]
         answer: Json = {"total": len(matches), "results": [self._out(kind, r, body) for r in page]}
         # The scan stops one past the page, so `total` is a lower bound (the adapter ignores it).
@@ -216,11 +241,19 @@ class FakePortal:
         if len(body["inputs"]) > cap:
             return _error(400, f"at most {cap} inputs")
         id_property = body.get("idProperty")
+        if id_property and not self._unique(kind, id_property):
+            return _error(400, f"Unable to perform read by non-unique property {id_property}")
         found, missing = [], []
         for item in body["inputs"]:
             record = self._find(kind, str(item["id"]), id_property)
             (found.append(self._out(kind, record, body)) if record else missing.append(item["id"]))
         return _batch_answer(found, {str(i): "Object not found" for i in missing})
+
+    def _unique(self, kind: str, name: str) -> bool:
+        """Whether records of `kind` can be read by `name` (email identifies contacts)."""
+        if (kind, name) == ("contacts", "email"):
+            return True
+        return bool(self.properties[kind].get(name, {}).get("hasUniqueValue"))
 
     def _batch_update(self, request: httpx.Request, kind: str) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]
@@ -236,7 +269,8 @@ class FakePortal:
                 failed[record_id] = self.refuse.get(record_id, "Object not found")
                 continue
             self._apply(kind, record_id, item["properties"])
-            done.append(self._out(kind, self.objects[kind][record_id], {}))
+            out = self._out(kind, self.objects[kind][record_id], {})
+            done.append({**out, "updatedAt": self.objects[kind][record_id]["lastmodifieddate"]})
         return _batch_answer(done, failed)
 
     def _validate(self, kind: str, inputs: list[Json]) -> httpx.Response | None:
@@ -248,20 +282,55 @@ class FakePortal:
                 return _error(400, message, [{"code": "PROPERTY_DOESNT_EXIST", "message": message}])
             if str(item.get("id")) in self.invalid:
                 return _error(400, "Property values were not valid")
+            invalid = self._invalid_values(kind, item["properties"])
+            if invalid:
+                return _error(400, invalid_values_message(invalid))
         return None
+
+    def _invalid_values(self, kind: str, properties: Json) -> list[Json]:
+        """HubSpot's validation results for values a dropdown lacks or owners it refuses."""
+        results = []
+        for name, value in properties.items():
+            options = self.properties[kind].get(name, {}).get("options")
+            if options and value not in {option["value"] for option in options}:
+                allowed = ", ".join(option["value"] for option in options)
+                text = f"{value} was not one of the allowed options: [{allowed}]"
+                results.append(_invalid(name, "INVALID_OPTION", text))
+            if name == "hubspot_owner_id" and value in self.deactivated_owners:
+                results.append(
+                    _invalid(name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
+                )
+        return results
 
     def _batch_create(self, request: httpx.Request, kind: str) -> httpx.Response:
         inputs = json.loads(request.content)["inputs"]
         if len(inputs) > 100:
             return _error(400, "at most 100 inputs")
-        created = []
+        created, failed = [], []
         for item in inputs:
+            invalid = self._invalid_values(kind, item["properties"])
+            if invalid:  # with objectWriteTraceIds, a refused input fails alone (207)
+                failed.append((item.get("objectWriteTraceId"), invalid_values_message(invalid)))
+                continue
             record_id = self.add(kind, item["properties"])
             for link in item.get("associations", []):
                 self.associate(kind, record_id, "contacts", str(link["to"]["id"]))
             out = self._out(kind, self.objects[kind][record_id], {"properties": None})
             created.append({**out, "objectWriteTraceId": item.get("objectWriteTraceId")})
-        return _batch_answer(created, {})
+        if not failed:
+            return _batch_answer(created, {})
+        errors = [
+            {"status": "error", "category": "VALIDATION_ERROR", "message": message,
+             "context": {"objectWriteTraceId": [trace]}}
+            for trace, message in failed
+        ]  # fmt: skip
+        answer = {
+            "status": "COMPLETE",
+            "results": created,
+            "numErrors": len(errors),
+            "errors": errors,
+        }
+        return httpx.Response(207, json=answer)
 
     def _apply(self, kind: str, record_id: str, properties: Json) -> None:
         stamp = iso(self.now)
@@ -357,6 +426,9 @@ class FakePortal:
         matches = self._matching_events(
             query.get("eventType"), query.get("objectId"), query.get("occurredAfter", "0")
         )
+        before = query.get("occurredBefore")
+        if before is not None:
+            matches = [e for e in matches if _comparable(e["occurredAt"]) < _comparable(before)]
         start, limit = int(query.get("after") or 0), int(query.get("limit") or 100)
         answer: Json = {"results": matches[start : start + limit]}
         if start + limit < len(matches):
@@ -424,7 +496,7 @@ def _passes(record: Json, condition: Json) -> bool:
     left, right = _comparable(value), _comparable(condition["value"])
     if type(left) is not type(right):
         left, right = str(value), str(condition["value"])
-    compare = {"EQ": left == right, "GT": left > right, "GTE": left >= right,
+    compare = {"EQ": left == right, "NEQ": left != right, "GT": left > right, "GTE": left >= right,
                "LT": left < right, "LTE": left <= right}  # fmt: skip
     return compare[operator]
 
@@ -440,6 +512,17 @@ def _batch_answer(results: Iterable[Json], failed: dict[str, str]) -> httpx.Resp
         for record_id, message in failed.items()
     ]  # fmt: skip
     return httpx.Response(207, json=answer)
+
+
+def _invalid(name: str, code: str, text: str) -> Json:
+    return {"isValid": False, "message": text, "error": code, "name": name,
+            "localizedErrorMessage": text}  # fmt: skip
+
+
+def invalid_values_message(results: list[Json]) -> str:
+    """HubSpot's message for refused values: the validation results as JSON inside the text."""
+    details = json.dumps(results, ensure_ascii=False, separators=(",", ":"))
+    return f"Property values were not valid: {details}"
 
 
 def _error(status: int, message: str, errors: list[Json] | None = None) -> httpx.Response:

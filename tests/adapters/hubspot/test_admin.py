@@ -69,7 +69,8 @@ def test_setup_creates_what_is_missing_then_check_passes_and_setup_is_a_no_op(
         "number",
         "leadscore",
     )
-    assert standard_portal.properties["tasks"]["leadscore_task_key"]["type"] == "string"
+    task_key = standard_portal.properties["tasks"]["leadscore_task_key"]
+    assert (task_key["type"], task_key["hasUniqueValue"]) == ("string", True)
     assert failing(adapter.check()) == set()
     again = adapter.setup(dry_run=False)  # every create answers 409
     assert all(item.ok for item in again)
@@ -125,3 +126,48 @@ def test_check_names_mapped_properties_the_portal_lacks(
     (item,) = [i for i in adapter_on_fake(recorder).check() if "mapped" in i.subject]
     assert not item.ok
     assert "leadscore_trade_show" in item.detail
+
+
+def test_the_shipped_mapping_owner_is_the_leads_owner_not_an_attribute(tmp_path: Path) -> None:
+    # A portal that assigns leads to its own "sales rep" property: edit only the owner line.
+    text = SHIPPED_MAPPING.read_text(encoding="utf-8")
+    path = tmp_path / "hubspot.toml"
+    path.write_text(
+        text.replace('owner = "hubspot_owner_id"', 'owner = "sales_rep_owner_id"'),
+        encoding="utf-8",
+    )
+    mapping = load_hubspot_mapping(path)
+    assert mapping.owner == "sales_rep_owner_id"
+    assert "owner" not in mapping.attributes
+    assert "sales_rep_owner_id" in mapping.contact_properties()
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ('owner = "hubspot_owner_id"', "attributes.owner"),
+        ('score = "leadscore_score"', "attributes.score"),
+        ('activities = "meetings"', "attributes.activities"),
+    ],
+)
+def test_a_mapping_key_filed_under_attributes_by_mistake_is_an_error_saying_where_it_goes(
+    tmp_path: Path, line: str, named: str
+) -> None:
+    path = tmp_path / "hubspot.toml"
+    path.write_text(f'[attributes]\nemail = "email"\n{line}\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_hubspot_mapping(path)
+    message = str(raised.value)
+    assert named in message
+    assert "[attributes]" in message
+
+
+def test_check_reports_a_task_key_property_without_unique_values(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = adapter_on_fake(recorder)
+    adapter.setup(dry_run=False)
+    del standard_portal.properties["tasks"]["leadscore_task_key"]["hasUniqueValue"]
+    (item,) = [i for i in adapter.check() if i.subject == "tasks property leadscore_task_key"]
+    assert not item.ok
+    assert "unique" in item.detail

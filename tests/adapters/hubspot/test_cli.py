@@ -20,13 +20,14 @@ TOKEN = "test-token"
 
 #: The shipped mapping's sources, with this portal's form ids and page-view dwell property.
 MAPPING = f"""
+owner = "hubspot_owner_id"
+
 [attributes]
 email = "email"
 name = ["lastname", "firstname"]
 company = "company"
 industry = "industry"
 title = "jobtitle"
-owner = "hubspot_owner_id"
 
 [[activities]]
 source = "contact_property"
@@ -123,3 +124,14 @@ def test_a_missing_token_exits_2_naming_the_variable(
     monkeypatch.delenv("LEADSCORE_HUBSPOT__ACCESS_TOKEN", raising=False)
     assert main(["sync", "--config", str(hubspot_config)]) == 2
     assert "LEADSCORE_HUBSPOT__ACCESS_TOKEN" in capsys.readouterr().err
+
+
+def test_a_token_with_a_non_ascii_character_exits_2_naming_the_variable(
+    hubspot_config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A token pasted from a chat or a document, with a full-width letter in it.
+    monkeypatch.setenv("LEADSCORE_HUBSPOT__ACCESS_TOKEN", "pat-na1-ｘ123")
+    assert main(["sync", "--config", str(hubspot_config)]) == 2
+    err = capsys.readouterr().err
+    assert "LEADSCORE_HUBSPOT__ACCESS_TOKEN" in err
+    assert "ｘ" not in err  # the token is a secret: not even its bad character is echoed

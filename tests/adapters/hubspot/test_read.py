@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from adapters.hubspot.adapter import build_hubspot_adapter
 from adapters.hubspot.settings import HubSpotSettings
 from connector.errors import BudgetExhausted, FatalCrmError, RetriableCrmError
+from connector.ports import ScoreWrite
 from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import BASE_URL, FakePortal, iso
 
@@ -303,3 +304,41 @@ def test_rows_found_changed_long_ago_are_read_again(portal: FakePortal, recorder
     recorder.sleep(600)
     assert len(list(adapter.read_leads(ids))) == 3
     assert [path for _, path in portal.calls].count("/crm/v3/objects/contacts/batch/read") == 1
+
+
+def test_our_own_result_writes_are_not_taken_for_changes_on_the_next_run(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 600)
+    adapter = adapter_on_fake(recorder, events_api=False)
+    portal.now = NOW + timedelta(minutes=5)  # the run writes its results
+    writes = [ScoreWrite(i, 10, "低", "展示会来場 +10", NOW) for i in ids]
+    for start in range(0, len(writes), 100):
+        assert adapter.write_scores(writes[start : start + 100]) == []
+    portal.now = NOW + timedelta(minutes=6)  # then a rep edits one of the written contacts
+    edited = portal.objects["contacts"][ids[7]]
+    edited.update({"jobtitle": "部長", "lastmodifieddate": iso(portal.now)})
+    before = searches(portal)
+    assert adapter.changed_lead_ids(NOW + timedelta(minutes=1)) == {ids[7]}
+    assert searches(portal) - before <= 3  # not 3 pages of our own 600 writes
+
+
+def test_backtest_reads_stop_at_occurred_before(portal: FakePortal, recorder: Recorder) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    for days, event_id in ((-5, "past"), (10, "future")):
+        at = iso(NOW + timedelta(days=days))
+        portal.events.append({"id": event_id, "eventType": "e_visited_page",
+                              "objectType": "CONTACT", "objectId": contact, "occurredAt": at,
+                              "properties": {"hs_url": "https://example.jp/abc"}})  # fmt: skip
+        meeting = portal.add(
+            "meetings", {"hs_timestamp": at, "hs_meeting_outcome": "COMPLETED",
+                         "hs_meeting_title": event_id},
+        )  # fmt: skip
+        portal.associate("meetings", meeting, "contacts", contact)
+    adapter = adapter_on_fake(recorder)
+    after = NOW - timedelta(days=30)
+    found = list(adapter.read_activities(None, after, occurred_before=NOW))
+    assert sorted(a.kind for a in found) == ["page_view", "seminar_attended"]
+    assert all(a.occurred_at <= NOW for a in found)
+    assert [a.id for a in adapter.read_activities([contact], after, occurred_before=NOW)
+            if a.kind == "page_view"] == ["event:past"]  # fmt: skip

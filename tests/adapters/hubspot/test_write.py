@@ -161,3 +161,122 @@ def test_a_server_error_on_a_write_is_retried_but_never_on_a_task_creation(
     with pytest.raises(RetriableCrmError):
         adapter.create_tasks([task("ls:1", contact)])
     assert calls_to(portal, "/crm/v3/objects/tasks/batch/create") == 2  # no blind retry
+
+
+def test_a_locked_portal_is_waited_out_and_the_batch_is_written_whole(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.locks = 3
+    assert adapter_on_fake(recorder).write_scores([score(i) for i in ids]) == []
+    assert all(portal.objects["contacts"][i].get("leadscore_score") == "150" for i in ids)
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 4  # never split
+    assert len(recorder.sleeps) == 3
+    assert min(recorder.sleeps) >= 2.0  # HubSpot: locks last 2 seconds
+
+
+def test_a_portal_that_stays_locked_fails_as_retriable_without_splitting(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.locks = 1_000
+    with pytest.raises(RetriableCrmError, match="423"):
+        adapter_on_fake(recorder).write_scores([score(i) for i in ids])
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 7  # 1 + 6 retries
+
+
+def _priority_dropdown(portal: FakePortal, *labels: str) -> None:
+    options = [{"label": label, "value": label} for label in labels]
+    portal.properties["contacts"]["leadscore_priority"] = {
+        "name": "leadscore_priority", "type": "enumeration", "fieldType": "select",
+        "options": options,
+    }  # fmt: skip
+
+
+def test_a_dropdown_without_the_band_labels_stops_the_run_naming_the_property(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(1_000)]
+    _priority_dropdown(portal, "A", "B", "C")
+    adapter = adapter_on_fake(recorder)
+    with pytest.raises(FatalCrmError) as raised:
+        adapter.write_scores([score(i) for i in ids])
+    message = str(raised.value)
+    assert "leadscore_priority" in message
+    assert "leadscore check" in message
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") <= 5
+
+
+def test_the_same_refusal_in_every_quarter_of_a_batch_is_about_the_property(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(100)]
+    portal.invalid = set(ids)  # HubSpot names no property, but every record fails alike
+    with pytest.raises(FatalCrmError, match="leadscore check"):
+        adapter_on_fake(recorder).write_scores([score(i) for i in ids])
+    assert calls_to(portal, "/crm/v3/objects/contacts/batch/update") == 5
+
+
+def test_isolating_refused_records_is_capped_per_run(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(3_000)]
+    portal.invalid = set(ids[::50])  # two bad records in every batch of 100
+    adapter = adapter_on_fake(recorder)
+    failures = []
+    for start in range(0, len(ids), 100):
+        failures += adapter.write_scores([score(i) for i in ids[start : start + 100]])
+    calls = calls_to(portal, "/crm/v3/objects/contacts/batch/update")
+    assert calls <= 30 + 200  # one call a batch, and at most 200 isolation calls a run
+    assert {f.record_id for f in failures} >= portal.invalid
+    written = sum(1 for i in ids if portal.objects["contacts"][i].get("leadscore_score"))
+    assert written >= 98 * 5  # isolation still wrote the good records of the first batches
+
+
+def test_a_task_for_a_deactivated_owner_is_reported_as_an_owner_refusal(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contacts = [portal.add("contacts", {"email": f"c{n}@example.jp"}) for n in range(3)]
+    portal.deactivated_owners = {"66"}
+    tasks = [task("ls:0", contacts[0]), task("ls:1", contacts[1], owner="66"),
+             task("ls:2", contacts[2])]  # fmt: skip
+    outcome = adapter_on_fake(recorder).create_tasks(tasks)
+    assert set(outcome.created) == {"ls:0", "ls:2"}
+    (refused,) = outcome.failures
+    assert (refused.record_id, refused.owner_refused) == ("ls:1", True)
+    assert "66" in refused.message
+
+
+def test_a_task_refused_for_another_reason_is_not_an_owner_refusal(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    portal.properties["tasks"]["hs_task_priority"] = {
+        "name": "hs_task_priority", "options": [{"label": "Low", "value": "LOW"}],
+    }  # fmt: skip
+    (refused,) = adapter_on_fake(recorder).create_tasks([task("ls:1", contact)]).failures
+    assert refused.record_id == "ls:1"
+    assert not refused.owner_refused
+
+
+def test_a_lost_create_response_and_an_immediate_rerun_do_not_duplicate_the_task(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    portal.properties["tasks"]["leadscore_task_key"] = {
+        "name": "leadscore_task_key",
+        "type": "string",
+        "hasUniqueValue": True,
+    }  # fmt: skip (as `leadscore setup` creates it)
+    portal.search_lag_seconds = 10  # a new task shows in search seconds later
+    contact = portal.add("contacts", {"email": "a@example.jp"})
+    first_run = adapter_on_fake(recorder)
+    first_run.create_tasks([task("ls:warm-up", contact)])  # looks the association type up
+    portal.lose_responses = 1
+    with pytest.raises(RetriableCrmError):
+        first_run.create_tasks([task("ls:1", contact)])  # created, but the answer was lost
+    rerun = adapter_on_fake(recorder)  # at once: the index has not caught up
+    found = rerun.find_tasks(["ls:1"])
+    if "ls:1" not in found:
+        rerun.create_tasks([task("ls:1", contact)])
+    keys = [t["leadscore_task_key"] for t in portal.objects["tasks"].values()]
+    assert keys.count("ls:1") == 1
