@@ -26,7 +26,7 @@ def run_summary(report: RunReport) -> Json:
         "mode": report.mode,
         "ruleset_hash": report.ruleset_hash,
         "counts": report.counts(),
-        "by_priority": dict(sorted(report.by_priority().items())),
+        "by_priority": report.by_priority(),
         "api_calls": report.api_calls,
         "errors": [{"record_id": f.record_id, "message": f.message} for f in report.failures],
         "problems": [vars_of(problem) for problem in report.problems],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -13,6 +14,9 @@ from connector.scoring import ScoreResult
 from connector.sync import RunReport, Scored
 
 _SHOWN_PROBLEMS = 20
+#: Below this many columns the call list drops company and owner and keeps one line per lead.
+NARROW_BELOW = 120
+_PADDING = 2
 
 
 def add_plain_row(table: Table, *cells: str) -> None:
@@ -22,7 +26,8 @@ def add_plain_row(table: Table, *cells: str) -> None:
 
 def run_tables(console: Console, report: RunReport, top: int) -> None:
     """The top leads, the band changes, and (for a dry run) the planned tasks."""
-    console.print(_leads_table("Top leads", report.top(top)))
+    if report.scored:  # an empty "Top leads" table says less than the summary line
+        console.print(_leads_table("Top leads", report.top(top), console.width))
     changes = report.priority_changes()
     # When no lead had a band before (a first run), every lead "changed": the top table says it.
     if any(before is not None for _, before in changes):
@@ -41,7 +46,7 @@ def run_line(report: RunReport) -> str:
     verb = "would write" if report.request.dry_run else "wrote"
     written = len(report.writes) if report.request.dry_run else report.written
     tasks = len(report.tasks) if report.request.dry_run else report.tasks_created
-    bands = ", ".join(f"{label} {count}" for label, count in sorted(report.by_priority().items()))
+    bands = ", ".join(f"{label} {count}" for label, count in report.by_priority().items())
     return (
         f"scored {len(report.scored)} leads ({bands}); {verb} {written} score(s) and "
         f"{tasks} follow-up task(s); {len(report.failures)} failed; "
@@ -67,7 +72,10 @@ def explain_table(result: ScoreResult) -> Table:
     return table
 
 
-def _leads_table(title: str, items: Sequence[Scored]) -> Table:
+def _leads_table(title: str, items: Sequence[Scored], width: int) -> Table:
+    """The call list; on a narrow terminal one line per lead, without company and owner."""
+    if width < NARROW_BELOW:
+        return _narrow_leads_table(title, items, width)
     table = Table("lead", "name", "company", "owner", "score", "priority", "reasons", title=title)
     for item in items:
         lead, result = item.lead, item.result
@@ -81,6 +89,23 @@ def _leads_table(title: str, items: Sequence[Scored]) -> Table:
             result.priority,
             result.reasons,
         )
+    return table
+
+
+def _narrow_leads_table(title: str, items: Sequence[Scored], width: int) -> Table:
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    id_width = max([4, *(len(item.lead.id) for item in items)])
+    fixed = {"lead": id_width, "name": 12, "score": 6, "band": 4}
+    for name, size in fixed.items():  # rich counts a column's padding in its width
+        table.add_column(name, no_wrap=True, overflow="ellipsis", width=size + _PADDING)
+    # What is left of the line; the reasons are cut, not wrapped (`leadscore explain`
+    # shows them whole).
+    left = max(16, width - sum(fixed.values()) - _PADDING * (len(fixed) + 1))
+    table.add_column("reasons", no_wrap=True, overflow="ellipsis", width=left)
+    for item in items:
+        result = item.result
+        cells = (item.lead.id, item.lead.attribute("name"), str(result.total), result.priority)
+        add_plain_row(table, *cells, result.reasons)
     return table
 
 

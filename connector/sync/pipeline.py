@@ -76,7 +76,8 @@ class Pipeline:
     def run(self, request: RunRequest, progress: Progress | None = None) -> RunReport:
         """One sync run; per-record failures are in the report, never raised."""
         self._check_rule_names()
-        report = RunReport(request, self.scorer.ruleset_hash)
+        bands = tuple(band.label for band in self.settings.scoring.bands)
+        report = RunReport(request, self.scorer.ruleset_hash, bands)
         first_problem = len(self.problems)
         if request.dry_run:
             report.mode, cursor = self._mode(request)

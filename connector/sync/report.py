@@ -32,6 +32,8 @@ class RunReport:
 
     request: RunRequest
     ruleset_hash: str
+    #: The band labels, highest first: the order a person reads them in.
+    bands: tuple[str, ...] = ()
     mode: str = "full"
     selected: int = 0
     scored: list[Scored] = field(default_factory=list)
@@ -50,9 +52,11 @@ class RunReport:
     #: How many leads the source held, where the adapter can tell at no cost.
     population: int | None = None
 
-    def by_priority(self) -> Counter[str]:
-        """How many scored leads fall in each band."""
-        return Counter(item.result.priority for item in self.scored)
+    def by_priority(self) -> dict[str, int]:
+        """How many scored leads fall in each band, in the bands' order (高, 中, 低)."""
+        counts = Counter(item.result.priority for item in self.scored)
+        order = [*self.bands, *sorted(set(counts) - set(self.bands))]
+        return {label: counts[label] for label in order if counts[label]}
 
     def priority_changes(self) -> list[tuple[Scored, str | None]]:
         """Leads whose band differs from what the CRM showed, with the band before; best first."""

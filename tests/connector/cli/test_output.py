@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
+from rich.console import Console
 
 from connector.cli import main
+from connector.cli.tables import run_tables
+from connector.compose import build_adapter, load_settings, open_state
+from connector.sync import Pipeline, RunRequest
+from connector.timestamps import parse_as_of
 from tests.cli_support import AS_OF, copy_example, run_json
 from tests.scoring_support import ROOT
 
@@ -125,3 +131,56 @@ def test_the_readme_documents_the_new_options() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for option in ("--version", "--log-format", "LEADSCORE_LOG_FORMAT"):
         assert option in readme
+
+
+def _call_list(config: Path, width: int, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    settings = load_settings(config)
+    adapter = build_adapter(settings, lambda problem: None)
+    with open_state(settings, dry_run=True) as store:
+        report = Pipeline(settings, adapter, store).run(
+            RunRequest(parse_as_of(AS_OF, settings.zone), dry_run=True)
+        )
+    console = Console(width=width, record=True, file=sys.stdout)
+    run_tables(console, report, top=10)
+    capsys.readouterr()
+    return console.export_text().splitlines()
+
+
+def _cells(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line)
+
+
+def test_at_80_columns_the_call_list_takes_one_line_per_lead(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _call_list(config, 80, capsys)
+    top = lines[: lines.index("") if "" in lines else len(lines)]
+    assert all(_cells(line) <= 80 for line in lines)
+    assert sum(1 for line in top if line.lstrip().startswith("L0")) == 10
+    assert any("+50" in line and "…" in line for line in top)  # reasons cut, not wrapped
+
+
+def test_a_wide_terminal_shows_company_and_owner(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = _call_list(config, 200, capsys)
+    assert any("company" in line and "owner" in line for line in lines)
+
+
+def test_the_summary_line_lists_bands_in_their_order(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert list(summary["by_priority"]) == ["高", "中", "低"]
+    assert main(["sync", "--config", str(config), "--as-of", AS_OF, "--full"]) == 0
+    assert "(高 18, 中 74, 低 208)" in capsys.readouterr().out
+
+
+def test_no_top_leads_table_when_nothing_was_scored(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert main(["sync", "--config", str(config), "--as-of", AS_OF, "--top", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "scored 0 leads" in out
+    assert "Top leads" not in out
