@@ -4,6 +4,7 @@
 - sObject Collections capped at 200 records, per-record results in input order, HTTP 200;
 - `Sforce-Limit-Info: api-usage=used/max` on every response; `/limits`;
 - 401 INVALID_SESSION_ID for an unknown or expired token; SOAP and JWT logins;
+- 414 URI_TOO_LONG for a URI over 16,384 bytes (Salesforce help article 000386264);
 - 403 REQUEST_LIMIT_EXCEEDED once the daily allowance is spent;
 - failures on demand (`fail_next`: a status code or an httpx exception per coming call);
 - describe (fields created without field-level security stay invisible), Tooling API
@@ -32,6 +33,8 @@ from tests.fakes.soql import SoqlError, matches, parse
 INSTANCE = "https://fake.my.salesforce.com"
 HOST = "fake.my.salesforce.com"
 VERSION = "59.0"
+#: Salesforce refuses a request whose URI (with its headers) passes 16,384 bytes.
+MAX_URI_BYTES = 16_384
 DATA = f"/services/data/v{VERSION}/"
 
 
@@ -122,6 +125,8 @@ class FakeOrg:
         """Serve one REST call to the instance."""
         self.requests.append((request.method, request.url.path))
         self.longest_url = max(self.longest_url, len(str(request.url)))
+        if len(str(request.url)) > MAX_URI_BYTES:
+            return _error(414, "URI_TOO_LONG", "the request URI is too long")
         if self.fail_next:
             failure = self.fail_next.pop(0)
             if isinstance(failure, Exception):

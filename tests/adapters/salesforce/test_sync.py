@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from connector.compose import Settings, load_settings
+from connector.model import Activity, Lead
 from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest
 from tests.adapter_contract import ACTIVITIES, HOT, HOT_ACTIVITIES, LEADS, NOW
-from tests.adapters.salesforce.support import make_adapter, seed
+from tests.adapters.salesforce.support import make_adapter, seed, session_settings
 from tests.fakes.salesforce import FakeOrg
 from tests.scoring_support import ROOT
 
@@ -70,3 +72,39 @@ def test_dry_run_writes_nothing(org: FakeOrg, settings: Settings, state_store: S
     assert "LeadScore__c" not in org.get("L9")
     assert org.calls("PATCH") == 0
     assert org.calls("POST") == 0
+
+
+def hot_leads(count: int) -> tuple[list[Lead], list[Activity]]:
+    """`count` copies of the hot lead, with ids shaped like real ones (18 characters)."""
+    leads, activities = [], []
+    for n in range(count):
+        lead_id = f"00Q5g{n:013d}"
+        leads.append(dataclasses.replace(HOT, id=lead_id))
+        activities += [
+            dataclasses.replace(a, id=f"{a.id}-{n}", lead_id=lead_id) for a in HOT_ACTIVITIES
+        ]
+    return leads, activities
+
+
+def test_a_thousand_leads_entering_the_follow_up_band_at_once_keep_the_org_scored(
+    settings: Settings, state_store: StateStore
+) -> None:
+    org = FakeOrg()
+    org.now = NOW
+    leads, activities = hot_leads(1000)
+    with org.mock():
+        seed(org, leads, activities)
+        for n in range(12_000):  # a year of earlier follow-ups: too many to read them all
+            org.add("Task", WhoId=f"00Q4a{n:013d}", LeadScoreTaskKey__c=f"leadscore:{n}:2025")
+        report, _ = sync(settings, state_store)
+        assert report.tasks_created == 1000  # the task-key lookup fitted the URI limit
+        assert report.written == 1000
+        assert org.get(leads[-1].id)["LeadPriority__c"] == "高"
+        for lead in leads:  # as a run that died after reserving tomorrow's keys leaves them
+            state_store.reserve_task(f"leadscore:{lead.id}:2026-11-21", lead.id, NOW)
+        rerun, _ = sync(settings, state_store)  # looks all 1,000 keys up again
+        assert rerun.failures == []
+        assert rerun.writes == []
+        assert rerun.tasks_created == 0
+        assert len(list(org.all("Task"))) == 13_000
+        assert org.longest_url <= session_settings().max_query_url_bytes
