@@ -7,6 +7,8 @@
 - 414 URI_TOO_LONG for a URI over 16,384 bytes (Salesforce help article 000386264);
 - 403 REQUEST_LIMIT_EXCEEDED once the daily allowance is spent;
 - failures on demand (`fail_next`: a status code or an httpx exception per coming call);
+- Tasks refused for an owner who cannot take them: an inactive User (INACTIVE_OWNER_OR_USER)
+  or a queue, `00G...` (FIELD_INTEGRITY_EXCEPTION on OwnerId: Tasks cannot belong to queues);
 - describe (fields created without field-level security stay invisible), Tooling API
   CustomField creation, PermissionSet/FieldPermissions records, Bulk API 2.0 ingest jobs.
 """
@@ -288,7 +290,7 @@ class FakeOrg:
 
     def _invalid(
         self, sobject: str, record: dict[str, Any], record_id: str | None
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | tuple[str, str, list[str]] | None:
         fields = self._visible_fields(sobject)
         for name in record:
             if name not in fields:
@@ -297,6 +299,8 @@ class FakeOrg:
                 return "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {name}"
         if record_id in self.reject:
             return "FIELD_CUSTOM_VALIDATION_EXCEPTION", self.reject[record_id]
+        if sobject == "Task" and (refusal := self._refused_owner(record.get("OwnerId"))):
+            return refusal
         key = record.get("LeadScoreTaskKey__c")
         if (
             sobject == "Task"
@@ -304,6 +308,17 @@ class FakeOrg:
             and any(t.get("LeadScoreTaskKey__c") == key for t in self.records["Task"].values())
         ):
             return "DUPLICATE_VALUE", f"duplicate value found: LeadScoreTaskKey__c duplicates {key}"
+        return None
+
+    def _refused_owner(self, owner: Any) -> tuple[str, str, list[str]] | None:
+        """Why a Task cannot be assigned to `owner`, as Salesforce words it; None if it can."""
+        if isinstance(owner, str) and owner.startswith("00G"):
+            message = f"Assigned To ID: id value of incorrect type: {owner}"
+            return "FIELD_INTEGRITY_EXCEPTION", message, ["OwnerId"]
+        user = self.records["User"].get(owner) if isinstance(owner, str) else None
+        if user is not None and user.get("IsActive") is False:
+            message = f"operation performed with inactive user [{owner}] as owner of task"
+            return "INACTIVE_OWNER_OR_USER", message, []
         return None
 
     def _create_one(self, sobject: str, body: dict[str, Any], *, tooling: bool) -> httpx.Response:
@@ -405,11 +420,13 @@ _DESCRIBE_TYPES = {
 }
 
 
-def _failed(record_id: str | None, code: str, message: str) -> dict[str, Any]:
+def _failed(
+    record_id: str | None, code: str, message: str, fields: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "id": record_id,
         "success": False,
-        "errors": [{"statusCode": code, "message": message, "fields": []}],
+        "errors": [{"statusCode": code, "message": message, "fields": fields or []}],
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -152,6 +153,35 @@ def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:
     assert not again.created
     assert again.failures[0].record_id == task(lead).key
     assert len(list(org.all("Task"))) == 1
+
+
+def test_a_task_for_an_inactive_owner_is_an_owner_refusal(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    org.add("User", "005A", IsActive=False)
+    outcome = make_adapter().create_tasks([task(lead)])
+    (failure,) = outcome.failures
+    assert (failure.record_id, failure.owner_refused) == (task(lead).key, True)
+    assert "INACTIVE_OWNER_OR_USER" in failure.message
+    assert not list(org.all("Task"))
+
+
+def test_a_task_for_a_queue_owned_lead_is_an_owner_refusal(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    queued = dataclasses.replace(task(lead), owner="00G5g000004XyZ1EAK")
+    (failure,) = make_adapter().create_tasks([queued]).failures
+    assert (failure.record_id, failure.owner_refused) == (queued.key, True)
+    assert "FIELD_INTEGRITY_EXCEPTION" in failure.message
+
+
+def test_a_task_refused_for_another_reason_is_not_an_owner_refusal(org: FakeOrg) -> None:
+    first, second = add_leads(org, 2)
+    org.add("User", "005A", IsActive=True)
+    adapter = make_adapter()
+    adapter.create_tasks([task(first)])
+    twin = dataclasses.replace(task(second), key=task(first).key)
+    (failure,) = adapter.create_tasks([twin]).failures
+    assert "DUPLICATE_VALUE" in failure.message
+    assert not failure.owner_refused
 
 
 def test_changed_lead_ids_follow_system_modstamp_and_activities(org: FakeOrg) -> None:
