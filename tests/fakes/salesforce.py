@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
 import re
@@ -114,8 +115,9 @@ class FakeOrg:
             return httpx.Response(200, json={"access_token": token, "instance_url": INSTANCE})
         user = re.search(r"<\w+:username>(.*?)</\w+:username>", body)
         password = re.search(r"<\w+:password>(.*?)</\w+:password>", body)
-        known = self.users.get(user[1] if user else "")
-        if known is None or password is None or password[1] != known[0] + known[1]:
+        known = self.users.get(html.unescape(user[1]) if user else "")
+        sent = html.unescape(password[1]) if password else None  # an XML parser unescapes
+        if known is None or sent != known[0] + known[1]:
             fault = "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
             return httpx.Response(500, text=f"<soapenv:Envelope>{fault}</soapenv:Envelope>")
         self.tokens.add(token)

@@ -264,6 +264,19 @@ def test_password_login(org: FakeOrg) -> None:
     assert len(list(make_adapter(settings).read_leads())) == 1
 
 
+def test_a_password_may_be_any_text(org: FakeOrg) -> None:
+    add_leads(org, 1)
+    org.users["sync@example.com"] = ("東京&<タワー>", "sectok")  # sent in the SOAP body
+    settings = session_settings(
+        instance_url=None,
+        access_token=None,
+        username="sync@example.com",
+        password="東京&<タワー>",
+        security_token="sectok",
+    )
+    assert len(list(make_adapter(settings).read_leads())) == 1
+
+
 def test_wrong_password_is_a_login_error(org: FakeOrg) -> None:
     settings = session_settings(
         instance_url=None,
