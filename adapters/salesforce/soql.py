@@ -40,6 +40,16 @@ def equals(field: str, value: str | bool | int | float | None) -> str:
     return format_soql("{:literal} = {}", field, value)
 
 
+def not_equal(field: str, value: str | bool | int | float | None) -> str:
+    """`field != value`, the value quoted."""
+    return format_soql("{:literal} != {}", field, value)
+
+
+def any_of(conditions: Sequence[str]) -> str:
+    """`(c1 OR c2 ...)`, or the one condition alone."""
+    return conditions[0] if len(conditions) == 1 else "(" + " OR ".join(conditions) + ")"
+
+
 def at_or_after(field: str, moment: datetime | date) -> str:
     """`field >= moment` (a DateTime or Date literal)."""
     return format_soql("{:literal} >= {}", field, moment)

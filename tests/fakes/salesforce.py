@@ -1,6 +1,10 @@
 """A stateful fake Salesforce org served through respx, behaving as the REST API documents.
 
-- query pages of at most `page_size` (2,000) records with `nextRecordsUrl`;
+- query pages of at most `page_size` (2,000) records with `nextRecordsUrl`; `queryAll` also
+  returns deleted records (`IsDeleted = true`), `query` never does;
+- every save stamps `SystemModstamp`, `LastModifiedDate` and `LastModifiedById` (the user the
+  session runs as, `api_user`; records seeded with `add` are a person's, `person`), and
+  `/services/oauth2/userinfo` tells the session's `user_id`;
 - sObject Collections capped at 200 records, per-record results in input order, HTTP 200;
 - `Sforce-Limit-Info: api-usage=used/max` on every response; `/limits`;
 - 401 INVALID_SESSION_ID for an unknown or expired token; SOAP and JWT logins;
@@ -36,6 +40,9 @@ from tests.fakes.soql import SoqlError, matches, parse
 INSTANCE = "https://fake.my.salesforce.com"
 HOST = "fake.my.salesforce.com"
 VERSION = "59.0"
+#: The integration user every issued session runs as, and the person who edits in the UI.
+API_USER = "0055g00000INTEGRAT"
+PERSON = "0055g00000PERSONAL"
 #: Salesforce refuses a request whose URI (with its headers) passes 16,384 bytes.
 MAX_URI_BYTES = 16_384
 DATA = f"/services/data/v{VERSION}/"
@@ -60,6 +67,7 @@ class FakeOrg:
         self.api_used, self.api_max, self.page_size = 0, api_max, page_size
         self.now = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
         self.tokens = {"token-0"}
+        self.api_user, self.person = API_USER, PERSON
         self.users = {"sync@example.com": ("pw", "sectok")}
         self.fail_next: list[int | Exception] = []
         self.reject: dict[str, str] = {}  # record id -> validation message on write
@@ -73,12 +81,23 @@ class FakeOrg:
     # --- seeding and inspection -----------------------------------------------------------
 
     def add(self, sobject: str, record_id: str | None = None, **fields: Any) -> str:
-        """Store a record (its id generated unless given); returns the id."""
+        """Store a record (its id generated unless given) as `person` saves it; returns the id."""
         record_id = record_id or self._new_id(sobject)
-        stamp = sf_datetime(self.now)
-        record = {"CreatedDate": stamp, "SystemModstamp": stamp, **fields, "Id": record_id}
-        self.records[sobject][record_id] = record
+        record = {"CreatedDate": sf_datetime(self.now), **self._stamps(self.person), **fields}
+        self.records[sobject][record_id] = {**record, "Id": record_id}
         return record_id
+
+    def edit(self, record_id: str, *, by: str | None = None, **fields: Any) -> None:
+        """Change a record as `by` (a person unless told) saves it, stamps moving."""
+        self.get(record_id).update(fields, **self._stamps(by or self.person))
+
+    def delete(self, record_id: str, *, by: str | None = None) -> None:
+        """Delete a record to the recycle bin: only `queryAll` still returns it."""
+        self.edit(record_id, by=by, IsDeleted=True)
+
+    def _stamps(self, user: str) -> dict[str, Any]:
+        stamp = sf_datetime(self.now)
+        return {"SystemModstamp": stamp, "LastModifiedDate": stamp, "LastModifiedById": user}
 
     def get(self, record_id: str) -> dict[str, Any]:
         """The stored record with that id, whatever its object."""
@@ -154,8 +173,10 @@ class FakeOrg:
     def _route(self, request: httpx.Request) -> httpx.Response:
         path, method = request.url.path.removeprefix(DATA), request.method
         body = json.loads(request.content) if request.content and _is_json(request) else None
-        if path in ("query/", "tooling/query/") and method == "GET":
+        if path in ("query/", "queryAll/", "tooling/query/") and method == "GET":
             return self._query(parse_qs(request.url.query.decode())["q"][0], path)
+        if path == "/services/oauth2/userinfo":
+            return httpx.Response(200, json={"user_id": self.api_user, "sub": self.api_user})
         if path.startswith("query/") and method == "GET":
             return self._more(path.removeprefix("query/"))
         if path == "composite/sobjects" and method in ("PATCH", "POST"):
@@ -184,7 +205,8 @@ class FakeOrg:
         rows = [
             self._project(record, query.fields)
             for record in table.values()
-            if matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
+            if (path == "queryAll/" or not record.get("IsDeleted"))
+            and matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
         ]
         if query.fields == ["COUNT()"]:  # one call whatever the count: not a page of data
             return httpx.Response(200, json={"totalSize": len(rows), "done": True, "records": []})
@@ -278,7 +300,7 @@ class FakeOrg:
         if problem:
             return _failed(record_id, *problem)
         stored = {name: None if value == "" else value for name, value in record.items()}
-        self.records[sobject][record_id].update(stored, SystemModstamp=sf_datetime(self.now))
+        self.records[sobject][record_id].update(stored, **self._stamps(self.api_user))
         return {"id": record_id, "success": True, "errors": []}
 
     def _insert(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +310,8 @@ class FakeOrg:
             return _failed(None, *problem)
         if sobject == "FieldPermissions" and record.get("PermissionsRead"):
             self.hidden_fields.discard(record["Field"])
-        return {"id": self.add(sobject, **record), "success": True, "errors": []}
+        record_id = self.add(sobject, **record, **self._stamps(self.api_user))
+        return {"id": record_id, "success": True, "errors": []}
 
     def _invalid(
         self, sobject: str, record: dict[str, Any], record_id: str | None
