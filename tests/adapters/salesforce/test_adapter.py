@@ -133,8 +133,31 @@ def test_a_running_bulk_job_is_polled_until_it_completes(org: FakeOrg) -> None:
     meter = CallMeter()
     adapter = make_adapter(session_settings(bulk_poll_seconds=0), meter=meter)
     assert adapter.write_scores([write(i) for i in ids]) == []
-    assert meter.calls == 5 + 2
+    assert meter.calls == 4 + 2  # no failed rows: failedResults is not fetched
     assert org.get(ids[-1])["LeadScore__c"] == 130
+
+
+def test_a_clean_bulk_job_costs_four_calls(org: FakeOrg) -> None:
+    ids = add_leads(org, 2100)
+    meter = CallMeter()
+    assert make_adapter(meter=meter).write_scores([write(i) for i in ids]) == []
+    assert meter.calls == 4  # create, upload, close, poll: numberRecordsFailed = 0
+
+
+@pytest.mark.parametrize("end", ["Failed", "Aborted"])
+def test_a_bulk_job_that_stops_early_reports_only_what_it_did_not_write(
+    org: FakeOrg, end: str
+) -> None:
+    ids = add_leads(org, 2100)
+    org.reject[ids[3]] = "locked"
+    org.bulk.end_state, org.bulk.processed_before_end = end, 1000
+    failures = make_adapter().write_scores([write(i) for i in ids])
+    failed = {f.record_id: f.message for f in failures}
+    assert set(failed) == {ids[3], *ids[1000:]}  # the first 1,000 but one were written
+    assert "locked" in failed[ids[3]]
+    assert end in failed[ids[-1]]
+    assert org.get(ids[0])["LeadScore__c"] == 130
+    assert "LeadScore__c" not in org.get(ids[-1])
 
 
 def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:
