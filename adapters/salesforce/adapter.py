@@ -104,7 +104,7 @@ class SalesforceAdapter:
         return self.writer.find_tasks(keys)
 
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
-        """Create Task records for the lead owners, 200 a call; failures name the task key."""
+        """Create Tasks for the lead owners, 200 a call; an owner who cannot take one is said so."""
         return self.writer.create_tasks(tasks)
 
     def population(self) -> None:

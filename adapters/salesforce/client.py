@@ -92,6 +92,8 @@ class SalesforceConnection:
         self.budget = budget
         self._session = session
         self._sf: Salesforce | None = None
+        self._user_id: str | None = None
+        self._user_asked = False
         self.calls = 0  # API calls attempted through `call` (retries inside it not counted)
 
     @classmethod
@@ -132,14 +134,42 @@ class SalesforceConnection:
         self._observe_usage()
         return result
 
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        """Every record of a SOQL query, page by page (`nextRecordsUrl`), one call per page."""
-        page = self.call(lambda: self.sf.query(soql))
+    def query(self, soql: str, *, include_deleted: bool = False) -> Iterator[dict[str, Any]]:
+        """Every record of a SOQL query, page by page (`nextRecordsUrl`), one call per page.
+
+        `include_deleted` runs it as `queryAll`: deleted records (`IsDeleted = true`) too.
+        """
+        page = self.call(lambda: self.sf.query(soql, include_deleted=include_deleted))
         while True:
             yield from page["records"]
             if page.get("done", True):
                 return
             page = self.call(partial(self.sf.query_more, page["nextRecordsUrl"], True))
+
+    def user_id(self) -> str | None:
+        """The id of the user the session runs as (OAuth `userinfo`, asked once); None if untold."""
+        if not self._user_asked:
+            self._user_id, self._user_asked = self._ask_user_id(), True
+        return self._user_id
+
+    def _ask_user_id(self) -> str | None:
+        def ask() -> requests.Response:
+            url = f"https://{self.sf.sf_instance}/services/oauth2/userinfo"
+            response = self._session.get(url, headers=self.sf.headers)
+            if response.status_code == 401:  # expired: `call` renews the session and asks again
+                exception_handler(response, name="userinfo")
+            return response
+
+        response = self.call(ask)
+        user_id = _json_object(response).get("user_id") if response.status_code == 200 else None
+        if not isinstance(user_id, str) or not user_id:
+            log.warning(
+                "Salesforce did not tell the session's user (userinfo answered %s): the next "
+                "run rereads every lead this run writes",
+                response.status_code,
+            )
+            return None
+        return user_id
 
     def rest(
         self,
@@ -228,6 +258,14 @@ class SalesforceConnection:
         usage = self._sf.api_usage.get("api-usage") if self._sf is not None else None
         if usage is not None:
             self.budget.observe(usage.used, usage.total)
+
+
+def _json_object(response: requests.Response) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 def _secret(value: Any) -> str | None:

@@ -25,11 +25,13 @@ from adapters.salesforce.records import (
 )
 from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
 from adapters.salesforce.soql import (
+    any_of,
     at_or_after,
     chunked_in,
     equals,
     is_in,
     matching,
+    not_equal,
     not_null,
     select,
 )
@@ -120,18 +122,46 @@ class SalesforceReader:
                 yield to_lead(record, objects, self._mapping)
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
-        """Leads modified at or after `since`, and leads whose activity records were."""
+        """Leads someone else modified at or after `since`, and leads whose activities changed.
+
+        Activity changes include deletions (`queryAll` sees them) and edits of the records
+        an activity reads fields from (a Campaign's Type), which do not touch the activity.
+        """
         changed: set[str] = set()
         for sobject in self._scored:
             objects = self._mapping.objects[sobject]
-            query = select(sobject, ["Id"], [at_or_after(objects.modified, since)])
-            changed.update(str(r["Id"]) for r in self._connection.query(query))
+            conditions = [at_or_after(objects.modified, since), *self._not_ours()]
+            changed.update(
+                str(r["Id"]) for r in self._connection.query(select(sobject, ["Id"], conditions))
+            )
         for source in self._mapping.activities:
             fields = lead_fields_of(source, self._scored)
-            conditions = [at_or_after(source.modified, since), *self._scope(source)]
-            for record in self._connection.query(select(source.object, fields, conditions)):
+            conditions = [self._touched(source, since), *self._scope(source)]
+            query = select(source.object, fields, conditions)
+            for record in self._connection.query(query, include_deleted=True):
                 changed.update(str(v) for f in fields if (v := value_at(record, f)))
         return changed
+
+    def _not_ours(self) -> list[str]:
+        """Leave out records whose last save was ours: writing results is not a change to them.
+
+        A person's edit saved between this run reading a lead and writing its score is
+        covered by our save too; the lead is rescored at its next due time or full run.
+        """
+        me = self._connection.user_id()
+        return [not_equal("LastModifiedById", me)] if me else []
+
+    def _touched(self, source: ActivitySource, since: datetime) -> str:
+        """The activity record, or a record it reads fields from, was modified since then."""
+        parents = parent_relationships(source, self._scored)
+        # LastModifiedDate, not SystemModstamp: a Campaign's member counts are recalculated
+        # by the system whenever a member is added, which would rescore every member.
+        return any_of(
+            [
+                at_or_after(source.modified, since),
+                *(at_or_after(f"{parent}.LastModifiedDate", since) for parent in parents),
+            ]
+        )
 
     def read_activities(
         self, lead_ids: Collection[str] | None, occurred_after: datetime
@@ -182,6 +212,21 @@ class SalesforceReader:
         self._on_problem(
             InputProblem(f"salesforce {source.object}", str(record.get("Id")), message)
         )
+
+
+def parent_relationships(source: ActivitySource, scored: Sequence[SalesforceObject]) -> list[str]:
+    """The relationships (`Campaign`) whose fields a source reads, except those to the lead."""
+    paths = [source.kind_field or "", *source.properties.values(), *source.match]
+    to_lead = {relationship_of(field) for field in lead_fields_of(source, scored)}
+    parents = (path.rsplit(".", 1)[0] for path in paths if "." in path)
+    return sorted({parent for parent in parents if parent.split(".")[0] not in to_lead})
+
+
+def relationship_of(field: str) -> str:
+    """The relationship name of a lookup field: `CampaignId` -> `Campaign`, `X__c` -> `X__r`."""
+    if field.endswith("__c"):
+        return field.removesuffix("__c") + "__r"
+    return field.removesuffix("Id")
 
 
 def lead_fields_of(source: ActivitySource, scored: Sequence[SalesforceObject]) -> list[str]:

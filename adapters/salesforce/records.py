@@ -184,3 +184,16 @@ def save_error(result: Mapping[str, Any]) -> str:
     errors = result.get("errors") or []
     parts = [f"{e.get('statusCode', '')}: {e.get('message', '')}" for e in errors]
     return "; ".join(parts) or "rejected without a message"
+
+
+#: Task save errors that say the owner cannot take the task: an inactive user, or an
+#: OwnerId Salesforce will not accept (a queue: FIELD_INTEGRITY_EXCEPTION on OwnerId).
+_OWNER_CODES = frozenset({"INACTIVE_OWNER_OR_USER"})
+
+
+def owner_refused(result: Mapping[str, Any]) -> bool:
+    """Whether a failed SaveResult refused the record because of its owner."""
+    return any(
+        e.get("statusCode") in _OWNER_CODES or "OwnerId" in (e.get("fields") or [])
+        for e in result.get("errors") or []
+    )

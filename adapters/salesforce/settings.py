@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 SalesforceObject = Literal["Lead", "Contact"]
 _LEADS: tuple[SalesforceObject, ...] = ("Lead",)
@@ -51,6 +51,20 @@ class SalesforceSettings(BaseModel):
     security_token: SecretStr | None = None
     private_key: SecretStr | None = None
 
+    @field_validator("access_token")
+    @classmethod
+    def _token_fits_a_header(cls, token: SecretStr | None) -> SecretStr | None:
+        # The token travels in the Authorization header, which HTTP keeps to ASCII; passwords
+        # and security tokens go in the SOAP login body (UTF-8, XML-escaped): any text works.
+        position = _first_non_ascii(token.get_secret_value()) if token is not None else None
+        if position is not None:
+            raise ValueError(
+                "LEADSCORE_SALESFORCE__ACCESS_TOKEN must be ASCII, as Salesforce issues it, "
+                f"but has another character at position {position + 1}: copy it again "
+                "without typographic quotes, an ellipsis or other text around it"
+            )
+        return token
+
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> Self:
         if not self.has_session() and self.renewal_flow() is None:
@@ -68,3 +82,7 @@ class SalesforceSettings(BaseModel):
         if self.username and self.password and self.security_token:
             return "password"
         return None
+
+
+def _first_non_ascii(text: str) -> int | None:
+    return next((index for index, char in enumerate(text) if not char.isascii()), None)

@@ -17,6 +17,9 @@ _URL_OVERHEAD = len(
     "https://xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.my.salesforce.com/services/data/v59.0/query/?q="
 )
 
+#: The `,` between two values of an `IN` list, form-encoded.
+_SEPARATOR = len(quote_plus(","))
+
 
 def select(
     sobject: str, fields: Iterable[str], conditions: Sequence[str] = (), *, order_by: str = ""
@@ -35,6 +38,16 @@ def select(
 def equals(field: str, value: str | bool | int | float | None) -> str:
     """`field = value`, the value quoted."""
     return format_soql("{:literal} = {}", field, value)
+
+
+def not_equal(field: str, value: str | bool | int | float | None) -> str:
+    """`field != value`, the value quoted."""
+    return format_soql("{:literal} != {}", field, value)
+
+
+def any_of(conditions: Sequence[str]) -> str:
+    """`(c1 OR c2 ...)`, or the one condition alone."""
+    return conditions[0] if len(conditions) == 1 else "(" + " OR ".join(conditions) + ")"
 
 
 def at_or_after(field: str, moment: datetime | date) -> str:
@@ -71,12 +84,28 @@ def chunked_in(
     *,
     max_url_bytes: int,
 ) -> Iterator[str]:
-    """Queries restricted to `id_field IN (...)`, the ids split so each URL fits the limit."""
+    """Queries restricted to `id_field IN (...)`, the values split so each URL fits the limit.
+
+    Each value is measured as it is sent (quoted, escaped, form-encoded): task keys such as
+    `leadscore:00Q...:2026-11-20` take twice an 18-character id, and Japanese text nine bytes
+    a character. A value too long to share a query goes alone.
+    """
     fields = list(fields)
-    base = url_length(select(sobject, fields, [*conditions, is_in(id_field, [])]))
-    per_id = len(quote_plus("'000000000000000000',"))
-    per_chunk = max((max_url_bytes - base) // per_id, 1)
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), per_chunk):
-        chunk = ordered[start : start + per_chunk]
+    room = max_url_bytes - url_length(select(sobject, fields, [*conditions, is_in(id_field, [])]))
+    for chunk in _fitting(sorted(ids), room):
         yield select(sobject, fields, [*conditions, is_in(id_field, chunk)])
+
+
+def _fitting(values: Sequence[str], room: int) -> Iterator[list[str]]:
+    """Consecutive runs of `values` whose encoded `IN` list fits in `room` bytes."""
+    chunk: list[str] = []
+    used = 0
+    for value in values:
+        size = len(quote_plus(format_soql("{}", value))) + _SEPARATOR
+        if chunk and used + size > room:
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(value)
+        used += size
+    if chunk:
+        yield chunk

@@ -13,7 +13,13 @@ from adapters.salesforce.bulk import BulkWriter
 from adapters.salesforce.client import COLLECTION_LIMIT, SalesforceConnection
 from adapters.salesforce.mapping import SalesforceMapping
 from adapters.salesforce.read import RecordFinder
-from adapters.salesforce.records import LeadObjects, save_error, score_body, task_body
+from adapters.salesforce.records import (
+    LeadObjects,
+    owner_refused,
+    save_error,
+    score_body,
+    task_body,
+)
 from adapters.salesforce.settings import SalesforceSettings
 from connector.ports import FollowUpTask, RecordFailure, ScoreWrite, TaskOutcome
 
@@ -80,7 +86,8 @@ class SalesforceWriter:
                 if result.get("success"):
                     created[task.key] = str(result["id"])
                 else:
-                    failures.append(RecordFailure(task.key, save_error(result)))
+                    refused = owner_refused(result)
+                    failures.append(RecordFailure(task.key, save_error(result), refused))
         return TaskOutcome(created=created, failures=failures)
 
     def _score_bodies(self, writes: Sequence[ScoreWrite]) -> list[dict[str, Any]]:

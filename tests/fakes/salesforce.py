@@ -1,11 +1,18 @@
 """A stateful fake Salesforce org served through respx, behaving as the REST API documents.
 
-- query pages of at most `page_size` (2,000) records with `nextRecordsUrl`;
+- query pages of at most `page_size` (2,000) records with `nextRecordsUrl`; `queryAll` also
+  returns deleted records (`IsDeleted = true`), `query` never does;
+- every save stamps `SystemModstamp`, `LastModifiedDate` and `LastModifiedById` (the user the
+  session runs as, `api_user`; records seeded with `add` are a person's, `person`), and
+  `/services/oauth2/userinfo` tells the session's `user_id`;
 - sObject Collections capped at 200 records, per-record results in input order, HTTP 200;
 - `Sforce-Limit-Info: api-usage=used/max` on every response; `/limits`;
 - 401 INVALID_SESSION_ID for an unknown or expired token; SOAP and JWT logins;
+- 414 URI_TOO_LONG for a URI over 16,384 bytes (Salesforce help article 000386264);
 - 403 REQUEST_LIMIT_EXCEEDED once the daily allowance is spent;
 - failures on demand (`fail_next`: a status code or an httpx exception per coming call);
+- Tasks refused for an owner who cannot take them: an inactive User (INACTIVE_OWNER_OR_USER)
+  or a queue, `00G...` (FIELD_INTEGRITY_EXCEPTION on OwnerId: Tasks cannot belong to queues);
 - describe (fields created without field-level security stay invisible), Tooling API
   CustomField creation, PermissionSet/FieldPermissions records, Bulk API 2.0 ingest jobs.
 """
@@ -13,6 +20,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
 import re
@@ -32,6 +40,11 @@ from tests.fakes.soql import SoqlError, matches, parse
 INSTANCE = "https://fake.my.salesforce.com"
 HOST = "fake.my.salesforce.com"
 VERSION = "59.0"
+#: The integration user every issued session runs as, and the person who edits in the UI.
+API_USER = "0055g00000INTEGRAT"
+PERSON = "0055g00000PERSONAL"
+#: Salesforce refuses a request whose URI (with its headers) passes 16,384 bytes.
+MAX_URI_BYTES = 16_384
 DATA = f"/services/data/v{VERSION}/"
 
 
@@ -54,6 +67,7 @@ class FakeOrg:
         self.api_used, self.api_max, self.page_size = 0, api_max, page_size
         self.now = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
         self.tokens = {"token-0"}
+        self.api_user, self.person = API_USER, PERSON
         self.users = {"sync@example.com": ("pw", "sectok")}
         self.fail_next: list[int | Exception] = []
         self.reject: dict[str, str] = {}  # record id -> validation message on write
@@ -67,12 +81,23 @@ class FakeOrg:
     # --- seeding and inspection -----------------------------------------------------------
 
     def add(self, sobject: str, record_id: str | None = None, **fields: Any) -> str:
-        """Store a record (its id generated unless given); returns the id."""
+        """Store a record (its id generated unless given) as `person` saves it; returns the id."""
         record_id = record_id or self._new_id(sobject)
-        stamp = sf_datetime(self.now)
-        record = {"CreatedDate": stamp, "SystemModstamp": stamp, **fields, "Id": record_id}
-        self.records[sobject][record_id] = record
+        record = {"CreatedDate": sf_datetime(self.now), **self._stamps(self.person), **fields}
+        self.records[sobject][record_id] = {**record, "Id": record_id}
         return record_id
+
+    def edit(self, record_id: str, *, by: str | None = None, **fields: Any) -> None:
+        """Change a record as `by` (a person unless told) saves it, stamps moving."""
+        self.get(record_id).update(fields, **self._stamps(by or self.person))
+
+    def delete(self, record_id: str, *, by: str | None = None) -> None:
+        """Delete a record to the recycle bin: only `queryAll` still returns it."""
+        self.edit(record_id, by=by, IsDeleted=True)
+
+    def _stamps(self, user: str) -> dict[str, Any]:
+        stamp = sf_datetime(self.now)
+        return {"SystemModstamp": stamp, "LastModifiedDate": stamp, "LastModifiedById": user}
 
     def get(self, record_id: str) -> dict[str, Any]:
         """The stored record with that id, whatever its object."""
@@ -109,8 +134,9 @@ class FakeOrg:
             return httpx.Response(200, json={"access_token": token, "instance_url": INSTANCE})
         user = re.search(r"<\w+:username>(.*?)</\w+:username>", body)
         password = re.search(r"<\w+:password>(.*?)</\w+:password>", body)
-        known = self.users.get(user[1] if user else "")
-        if known is None or password is None or password[1] != known[0] + known[1]:
+        known = self.users.get(html.unescape(user[1]) if user else "")
+        sent = html.unescape(password[1]) if password else None  # an XML parser unescapes
+        if known is None or sent != known[0] + known[1]:
             fault = "<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"
             return httpx.Response(500, text=f"<soapenv:Envelope>{fault}</soapenv:Envelope>")
         self.tokens.add(token)
@@ -122,6 +148,8 @@ class FakeOrg:
         """Serve one REST call to the instance."""
         self.requests.append((request.method, request.url.path))
         self.longest_url = max(self.longest_url, len(str(request.url)))
+        if len(str(request.url)) > MAX_URI_BYTES:
+            return _error(414, "URI_TOO_LONG", "the request URI is too long")
         if self.fail_next:
             failure = self.fail_next.pop(0)
             if isinstance(failure, Exception):
@@ -145,8 +173,10 @@ class FakeOrg:
     def _route(self, request: httpx.Request) -> httpx.Response:
         path, method = request.url.path.removeprefix(DATA), request.method
         body = json.loads(request.content) if request.content and _is_json(request) else None
-        if path in ("query/", "tooling/query/") and method == "GET":
+        if path in ("query/", "queryAll/", "tooling/query/") and method == "GET":
             return self._query(parse_qs(request.url.query.decode())["q"][0], path)
+        if path == "/services/oauth2/userinfo":
+            return httpx.Response(200, json={"user_id": self.api_user, "sub": self.api_user})
         if path.startswith("query/") and method == "GET":
             return self._more(path.removeprefix("query/"))
         if path == "composite/sobjects" and method in ("PATCH", "POST"):
@@ -175,7 +205,8 @@ class FakeOrg:
         rows = [
             self._project(record, query.fields)
             for record in table.values()
-            if matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
+            if (path == "queryAll/" or not record.get("IsDeleted"))
+            and matches(record, query, lambda f, r=record: self._resolve(r, f))  # type: ignore[misc]
         ]
         if query.fields == ["COUNT()"]:  # one call whatever the count: not a page of data
             return httpx.Response(200, json={"totalSize": len(rows), "done": True, "records": []})
@@ -269,7 +300,7 @@ class FakeOrg:
         if problem:
             return _failed(record_id, *problem)
         stored = {name: None if value == "" else value for name, value in record.items()}
-        self.records[sobject][record_id].update(stored, SystemModstamp=sf_datetime(self.now))
+        self.records[sobject][record_id].update(stored, **self._stamps(self.api_user))
         return {"id": record_id, "success": True, "errors": []}
 
     def _insert(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -279,11 +310,12 @@ class FakeOrg:
             return _failed(None, *problem)
         if sobject == "FieldPermissions" and record.get("PermissionsRead"):
             self.hidden_fields.discard(record["Field"])
-        return {"id": self.add(sobject, **record), "success": True, "errors": []}
+        record_id = self.add(sobject, **record, **self._stamps(self.api_user))
+        return {"id": record_id, "success": True, "errors": []}
 
     def _invalid(
         self, sobject: str, record: dict[str, Any], record_id: str | None
-    ) -> tuple[str, str] | None:
+    ) -> tuple[str, str] | tuple[str, str, list[str]] | None:
         fields = self._visible_fields(sobject)
         for name in record:
             if name not in fields:
@@ -292,6 +324,8 @@ class FakeOrg:
                 return "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {name}"
         if record_id in self.reject:
             return "FIELD_CUSTOM_VALIDATION_EXCEPTION", self.reject[record_id]
+        if sobject == "Task" and (refusal := self._refused_owner(record.get("OwnerId"))):
+            return refusal
         key = record.get("LeadScoreTaskKey__c")
         if (
             sobject == "Task"
@@ -299,6 +333,17 @@ class FakeOrg:
             and any(t.get("LeadScoreTaskKey__c") == key for t in self.records["Task"].values())
         ):
             return "DUPLICATE_VALUE", f"duplicate value found: LeadScoreTaskKey__c duplicates {key}"
+        return None
+
+    def _refused_owner(self, owner: Any) -> tuple[str, str, list[str]] | None:
+        """Why a Task cannot be assigned to `owner`, as Salesforce words it; None if it can."""
+        if isinstance(owner, str) and owner.startswith("00G"):
+            message = f"Assigned To ID: id value of incorrect type: {owner}"
+            return "FIELD_INTEGRITY_EXCEPTION", message, ["OwnerId"]
+        user = self.records["User"].get(owner) if isinstance(owner, str) else None
+        if user is not None and user.get("IsActive") is False:
+            message = f"operation performed with inactive user [{owner}] as owner of task"
+            return "INACTIVE_OWNER_OR_USER", message, []
         return None
 
     def _create_one(self, sobject: str, body: dict[str, Any], *, tooling: bool) -> httpx.Response:
@@ -400,11 +445,13 @@ _DESCRIBE_TYPES = {
 }
 
 
-def _failed(record_id: str | None, code: str, message: str) -> dict[str, Any]:
+def _failed(
+    record_id: str | None, code: str, message: str, fields: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "id": record_id,
         "success": False,
-        "errors": [{"statusCode": code, "message": message, "fields": []}],
+        "errors": [{"statusCode": code, "message": message, "fields": fields or []}],
     }
 
 

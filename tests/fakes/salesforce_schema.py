@@ -40,6 +40,9 @@ _STAMPS = {
     "Id": {"type": "id", **_READ_ONLY},
     "CreatedDate": {"type": "datetime", **_READ_ONLY},
     "SystemModstamp": {"type": "datetime", **_READ_ONLY},
+    "LastModifiedDate": {"type": "datetime", **_READ_ONLY},
+    "LastModifiedById": {"type": "reference", "referenceTo": ["User"], **_READ_ONLY},
+    "IsDeleted": {"type": "boolean", **_READ_ONLY},
 }
 
 RESULT_FIELDS = {

@@ -1,8 +1,9 @@
 """Just enough SOQL for the fake org: SELECT fields FROM object [WHERE a AND b] [ORDER BY f].
 
 Conditions: `=`, `!=`, `>=`, `<=`, `>`, `<`, `IN (...)` on fields or relationship paths, with
-quoted strings, numbers, true/false/null, and Date/DateTime literals, joined by AND. Anything
-else is a MALFORMED_QUERY, as the adapter should never send it.
+quoted strings, numbers, true/false/null, and Date/DateTime literals, joined by AND; a
+parenthesised group of conditions joined by OR counts as one. Anything else is a
+MALFORMED_QUERY, as the adapter should never send it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ class Condition:
         }
         return compare[self.op](actual, self.value)
 
+    def test(self, resolve: Callable[[str], Any]) -> bool:
+        """Whether the record whose fields `resolve` reads passes."""
+        return self.holds(resolve(self.field))
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """`(a OR b OR ...)`: passes when one of its conditions does."""
+
+    conditions: list[Condition]
+
+    def test(self, resolve: Callable[[str], Any]) -> bool:
+        """Whether the record whose fields `resolve` reads passes one of the conditions."""
+        return any(condition.test(resolve) for condition in self.conditions)
+
 
 @dataclass(frozen=True)
 class Query:
@@ -61,7 +77,7 @@ class Query:
 
     sobject: str
     fields: list[str]
-    conditions: list[Condition]
+    conditions: list[Condition | AnyOf]
     order_by: str | None
     limit: int | None
 
@@ -81,8 +97,8 @@ def parse(soql: str) -> Query:
     )
 
 
-def _split_and(where: str) -> list[str]:
-    parts, current, quoted, index = [], [], False, 0
+def _split_and(where: str, joiner: str = " AND ") -> list[str]:
+    parts, current, quoted, depth, index = [], [], False, 0, 0
     while index < len(where):
         char = where[index]
         if char == "\\" and quoted:
@@ -91,9 +107,11 @@ def _split_and(where: str) -> list[str]:
             continue
         if char == "'":
             quoted = not quoted
-        if not quoted and where.startswith(" AND ", index):
+        if not quoted and char in "()":
+            depth += 1 if char == "(" else -1
+        if not quoted and not depth and where.startswith(joiner, index):
             parts.append("".join(current))
-            current, index = [], index + 5
+            current, index = [], index + len(joiner)
             continue
         current.append(char)
         index += 1
@@ -101,7 +119,14 @@ def _split_and(where: str) -> list[str]:
     return parts
 
 
-def _condition(text: str) -> Condition:
+def _condition(text: str) -> Condition | AnyOf:
+    text = text.strip()
+    if text.startswith("(") and text.endswith(")"):
+        return AnyOf([_simple(part) for part in _split_and(text[1:-1], " OR ")])
+    return _simple(text)
+
+
+def _simple(text: str) -> Condition:
     match = _CONDITION.match(text.strip())
     if match is None:
         raise SoqlError(f"cannot parse condition: {text[:200]}")
@@ -147,4 +172,4 @@ def _comparable(actual: Any, literal: Any) -> Any:
 
 def matches(record: Mapping[str, Any], query: Query, resolve: Callable[[str], Any]) -> bool:
     """Whether every condition holds for the record (`resolve` reads a field path)."""
-    return all(condition.holds(resolve(condition.field)) for condition in query.conditions)
+    return all(condition.test(resolve) for condition in query.conditions)

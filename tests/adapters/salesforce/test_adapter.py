@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -132,8 +133,31 @@ def test_a_running_bulk_job_is_polled_until_it_completes(org: FakeOrg) -> None:
     meter = CallMeter()
     adapter = make_adapter(session_settings(bulk_poll_seconds=0), meter=meter)
     assert adapter.write_scores([write(i) for i in ids]) == []
-    assert meter.calls == 5 + 2
+    assert meter.calls == 4 + 2  # no failed rows: failedResults is not fetched
     assert org.get(ids[-1])["LeadScore__c"] == 130
+
+
+def test_a_clean_bulk_job_costs_four_calls(org: FakeOrg) -> None:
+    ids = add_leads(org, 2100)
+    meter = CallMeter()
+    assert make_adapter(meter=meter).write_scores([write(i) for i in ids]) == []
+    assert meter.calls == 4  # create, upload, close, poll: numberRecordsFailed = 0
+
+
+@pytest.mark.parametrize("end", ["Failed", "Aborted"])
+def test_a_bulk_job_that_stops_early_reports_only_what_it_did_not_write(
+    org: FakeOrg, end: str
+) -> None:
+    ids = add_leads(org, 2100)
+    org.reject[ids[3]] = "locked"
+    org.bulk.end_state, org.bulk.processed_before_end = end, 1000
+    failures = make_adapter().write_scores([write(i) for i in ids])
+    failed = {f.record_id: f.message for f in failures}
+    assert set(failed) == {ids[3], *ids[1000:]}  # the first 1,000 but one were written
+    assert "locked" in failed[ids[3]]
+    assert end in failed[ids[-1]]
+    assert org.get(ids[0])["LeadScore__c"] == 130
+    assert "LeadScore__c" not in org.get(ids[-1])
 
 
 def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:
@@ -152,6 +176,35 @@ def test_tasks_are_created_for_the_owner_once(org: FakeOrg) -> None:
     assert not again.created
     assert again.failures[0].record_id == task(lead).key
     assert len(list(org.all("Task"))) == 1
+
+
+def test_a_task_for_an_inactive_owner_is_an_owner_refusal(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    org.add("User", "005A", IsActive=False)
+    outcome = make_adapter().create_tasks([task(lead)])
+    (failure,) = outcome.failures
+    assert (failure.record_id, failure.owner_refused) == (task(lead).key, True)
+    assert "INACTIVE_OWNER_OR_USER" in failure.message
+    assert not list(org.all("Task"))
+
+
+def test_a_task_for_a_queue_owned_lead_is_an_owner_refusal(org: FakeOrg) -> None:
+    (lead,) = add_leads(org, 1)
+    queued = dataclasses.replace(task(lead), owner="00G5g000004XyZ1EAK")
+    (failure,) = make_adapter().create_tasks([queued]).failures
+    assert (failure.record_id, failure.owner_refused) == (queued.key, True)
+    assert "FIELD_INTEGRITY_EXCEPTION" in failure.message
+
+
+def test_a_task_refused_for_another_reason_is_not_an_owner_refusal(org: FakeOrg) -> None:
+    first, second = add_leads(org, 2)
+    org.add("User", "005A", IsActive=True)
+    adapter = make_adapter()
+    adapter.create_tasks([task(first)])
+    twin = dataclasses.replace(task(second), key=task(first).key)
+    (failure,) = adapter.create_tasks([twin]).failures
+    assert "DUPLICATE_VALUE" in failure.message
+    assert not failure.owner_refused
 
 
 def test_changed_lead_ids_follow_system_modstamp_and_activities(org: FakeOrg) -> None:
@@ -229,6 +282,19 @@ def test_password_login(org: FakeOrg) -> None:
         access_token=None,
         username="sync@example.com",
         password="pw",
+        security_token="sectok",
+    )
+    assert len(list(make_adapter(settings).read_leads())) == 1
+
+
+def test_a_password_may_be_any_text(org: FakeOrg) -> None:
+    add_leads(org, 1)
+    org.users["sync@example.com"] = ("東京&<タワー>", "sectok")  # sent in the SOAP body
+    settings = session_settings(
+        instance_url=None,
+        access_token=None,
+        username="sync@example.com",
+        password="東京&<タワー>",
         security_token="sectok",
     )
     assert len(list(make_adapter(settings).read_leads())) == 1

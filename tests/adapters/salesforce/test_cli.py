@@ -108,3 +108,16 @@ def test_check_fails_naming_a_missing_result_field(
     assert not report["ok"]
     failed = [item["subject"] for item in report["items"] if not item["ok"]]
     assert any("LeadScore__c" in subject for subject in failed)
+
+
+def test_a_non_ascii_token_is_a_config_error_naming_the_variable(
+    org: FakeOrg,
+    salesforce_config: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LEADSCORE_SALESFORCE__ACCESS_TOKEN", "00D5g!AQ…pasted")  # an ellipsis
+    code = main(["sync", "--config", str(salesforce_config), "--as-of", NOW.isoformat()])
+    assert code == 2
+    assert "LEADSCORE_SALESFORCE__ACCESS_TOKEN" in capsys.readouterr().err
+    assert org.calls() == 0
