@@ -196,8 +196,9 @@ def _explain(
     if not leads:
         raise InputError(f"lead {lead_id!r} not found in the {settings.crm.adapter} CRM")
     now = parse_as_of(as_of, settings.zone)
-    activities = list(adapter.read_activities([lead_id], settings.scoring.window_start(now)))
-    return Scorer(settings.scoring).score(leads[0], activities, now)
+    since = settings.scoring.window_start(now, settings.zone)
+    activities = list(adapter.read_activities([lead_id], since))
+    return Scorer(settings.scoring, settings.zone).score(leads[0], activities, now)
 
 
 @app.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from operator import attrgetter
 
 from connector.model import Activity, PropertyValue
@@ -12,7 +12,7 @@ from connector.scoring.matching import Matched
 from connector.scoring.result import Contribution
 from connector.scoring.rules import EngagementRule
 from connector.scoring.text import parse_number
-from connector.scoring.window import next_points_change
+from connector.scoring.window import Window, next_points_change
 
 #: A rule's contribution now (None when it gives nothing), and when its points next change.
 Outcome = tuple[Contribution | None, datetime | None]
@@ -36,12 +36,12 @@ class Engagement:
         "window",
     )
 
-    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
+    def __init__(self, rule: EngagementRule, matcher: int, window: Window, longest: Window):
         self.rule = rule
         self.matcher = matcher
         self.window = window
         #: Shorter than the longest window, whose activities the matchers collect.
-        self.narrow = window < longest
+        self.narrow = window.days < longest.days
         self.sum_of = rule.sum
         self.at_least = rule.at_least
         self.points_each = rule.points
@@ -77,7 +77,7 @@ class Engagement:
         return self._conclude(inside, later, weights, now)
 
     def _in_window(self, inside: list[Activity], now: datetime) -> list[Activity]:
-        start = now - self.window
+        start = self.window.start(now)
         return [activity for activity in inside if activity.occurred_at > start]
 
     def _conclude(
@@ -123,7 +123,7 @@ class Engagement:
 def _first_exit_change(
     inside: list[Activity],
     weights: list[int] | None,
-    window: timedelta,
+    window: Window,
     points: int,
     points_of: Callable[[int, int], int],
 ) -> datetime | None:
@@ -137,7 +137,7 @@ def _first_exit_change(
             weight -= weights[position] if weights is not None else 0
             position += 1
         if points_of(count, weight) != points:
-            return at + window
+            return window.leaves(at)
     return None
 
 
@@ -167,7 +167,7 @@ class _Counting(Engagement):
 
     __slots__ = ("_needed",)
 
-    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
+    def __init__(self, rule: EngagementRule, matcher: int, window: Window, longest: Window):
         super().__init__(rule, matcher, window, longest)
         self._needed = math.ceil(rule.at_least)  # counts are whole: 2.5 needs 3
 
@@ -182,7 +182,7 @@ class _Counting(Engagement):
         if count < needed:
             return NOTHING
         # The points stop when the oldest count - needed + 1 activities have left.
-        change_at = inside[count - needed].occurred_at + self.window
+        change_at = self.window.leaves(inside[count - needed].occurred_at)
         return self._contribution(self.points_each, float(count), inside), change_at
 
 
@@ -191,7 +191,7 @@ class _Summing(Engagement):
 
     __slots__ = ("_name",)
 
-    def __init__(self, rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta):
+    def __init__(self, rule: EngagementRule, matcher: int, window: Window, longest: Window):
         super().__init__(rule, matcher, window, longest)
         self._name = rule.sum or ""
 
@@ -220,11 +220,11 @@ class _Summing(Engagement):
                 weight -= weights[position]
                 position += 1
             if position == total or weight / 1000 < at_least:
-                return at + self.window
+                return self.window.leaves(at)
 
 
 def engagement_for(
-    rule: EngagementRule, matcher: int, window: timedelta, longest: timedelta
+    rule: EngagementRule, matcher: int, window: Window, longest: Window
 ) -> Engagement:
     """The evaluator for one rule: a fast one for the common shapes, the general one otherwise."""
     if rule.per_occurrence or rule.points == 0:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from datetime import UTC, datetime, tzinfo
+from operator import attrgetter, itemgetter
 
 from connector.model import Activity, Lead
 from connector.scoring.conditions import compile_condition
@@ -12,6 +12,7 @@ from connector.scoring.engagement import engagement_for
 from connector.scoring.matching import MEMO_LIMIT, build_matchers, build_routes, match_all
 from connector.scoring.result import Contribution, ScoreResult, reasons_text
 from connector.scoring.rules import Band, FitRule, RuleSet
+from connector.scoring.window import Window
 
 
 class _Fit:
@@ -49,7 +50,8 @@ class _Fit:
 class Scorer:
     """Scores leads under one rule set; build it once, call `score` per lead."""
 
-    def __init__(self, rules: RuleSet) -> None:
+    def __init__(self, rules: RuleSet, zone: tzinfo = UTC) -> None:
+        """`zone` is where "N days" are counted in calendar days (see `scoring.window`)."""
         self.rules = rules
         self.ruleset_hash = rules.content_hash()
         self._fit = tuple(_Fit(rule) for rule in rules.fit)
@@ -59,8 +61,9 @@ class Scorer:
         self._matcher_count = len(matchers)
         self._routes = build_routes(matchers)
         default = rules.window_days
-        windows = [timedelta(days=rule.window_days or default) for rule in rules.engagement]
-        self._longest_window = longest = max(windows, default=timedelta(days=rules.window_days))
+        windows = [Window(rule.window_days or default, zone) for rule in rules.engagement]
+        longest = max(windows, key=_DAYS, default=Window(rules.window_days, zone))
+        self._longest_window = longest
         self._engagement = tuple(
             engagement_for(rule, matcher, window, longest)
             for rule, matcher, window in zip(rules.engagement, rule_matcher, windows, strict=True)
@@ -81,7 +84,8 @@ class Scorer:
                 fit_points += contribution.points
         total = fit_points
         longest = self._longest_window
-        matched = match_all(activities, self._routes, self._matcher_count, now - longest, now)
+        start = longest.start(now)
+        matched = match_all(activities, self._routes, self._matcher_count, start, now)
         next_change: datetime | None = None
         for engagement in self._engagement:
             found = matched[engagement.matcher]
@@ -136,3 +140,4 @@ def band_for(bands: Sequence[Band], total: int) -> Band:
 
 
 _LABEL_POINTS = itemgetter(1, 2)
+_DAYS = attrgetter("days")

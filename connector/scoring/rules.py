@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connector.scoring.text import compile_pattern
+from connector.scoring.window import Window
 
 RuleId = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.:-]+$")]
 TextOrList = str | list[str]
@@ -139,9 +140,9 @@ class RuleSet(_Strict):
         """The farthest back any engagement rule looks, in days."""
         return max([self.window_days, *(rule.window_days or 0 for rule in self.engagement)])
 
-    def window_start(self, now: datetime) -> datetime:
+    def window_start(self, now: datetime, zone: tzinfo = UTC) -> datetime:
         """The earliest instant any rule looks back to from `now`: what a run must read."""
-        return now - timedelta(days=self.longest_window_days())
+        return Window(self.longest_window_days(), zone).start(now)
 
     def content_hash(self) -> str:
         """A short, stable hash of the rules and bands: changing them means a full rescore."""

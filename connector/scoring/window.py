@@ -1,9 +1,15 @@
-"""The rolling window: what is inside it now, and when a rule's points next change."""
+"""The rolling window: what is inside it now, and when a rule's points next change.
+
+"30 days" means 30 calendar days in the configured time zone, as a person reads it: on
+11-20 18:00 in New York the window starts at 10-21 18:00 local time, although summer time
+ended in between and that is 721 hours back. In a zone without summer time (Asia/Tokyo,
+UTC) that is exactly 30 x 24 hours, and the arithmetic stays a plain timedelta.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from itertools import groupby
 
 #: (when, weight) of one matching activity; weights are integers (thousandths) so that
@@ -12,9 +18,47 @@ Occurrence = tuple[datetime, int]
 PointsOf = Callable[[int, int], int]
 
 
-def tally(occurrences: Sequence[Occurrence], now: datetime, window: timedelta) -> tuple[int, int]:
-    """How many occurrences are inside (now - window, now], and their summed weight."""
-    start = now - window
+class Window:
+    """`days` calendar days in `zone`, ending at an instant: (start(now), now]."""
+
+    __slots__ = ("days", "fixed", "span", "zone")
+
+    def __init__(self, days: int, zone: tzinfo = UTC) -> None:
+        self.days = days
+        self.zone = zone
+        self.span = timedelta(days=days)
+        self.fixed = _fixed_offset(zone)
+
+    def start(self, now: datetime) -> datetime:
+        """The instant the window reaching back from `now` starts (exclusive)."""
+        return now - self.span if self.fixed else _shift(now, -self.days, self.zone)
+
+    def leaves(self, at: datetime) -> datetime:
+        """When an activity at `at` leaves the window: the same local time `days` later."""
+        return at + self.span if self.fixed else _shift(at, self.days, self.zone)
+
+
+def _shift(moment: datetime, days: int, zone: tzinfo) -> datetime:
+    """`moment` moved by `days` on the wall clock of `zone`, as UTC."""
+    wall = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _fixed_offset(zone: tzinfo) -> bool:
+    """Whether `zone` kept one UTC offset over the years activities can have (no DST)."""
+    if zone is UTC or isinstance(zone, timezone):
+        return True
+    probes = (
+        datetime(year, month, 1, tzinfo=UTC).astimezone(zone).utcoffset()
+        for year in range(1970, 2101)
+        for month in (1, 4, 7, 10)
+    )
+    return len(set(probes)) == 1
+
+
+def tally(occurrences: Sequence[Occurrence], now: datetime, window: Window) -> tuple[int, int]:
+    """How many occurrences are inside the window ending at `now`, and their summed weight."""
+    start = window.start(now)
     count = weight = 0
     for at, item_weight in occurrences:
         if start < at <= now:
@@ -26,17 +70,17 @@ def tally(occurrences: Sequence[Occurrence], now: datetime, window: timedelta) -
 def next_points_change(
     occurrences: Sequence[Occurrence],
     now: datetime,
-    window: timedelta,
+    window: Window,
     points_of: PointsOf,
 ) -> datetime | None:
     """The earliest instant after `now` at which `points_of(count, weight)` differs.
 
-    The window is (t - window, t]: an activity at `a` is inside from `a` until `a + window`,
-    so activities leave at `a + window` and future-dated ones enter at `a`.
+    An activity at `a` is inside from `a` until `window.leaves(a)`, so activities leave
+    then and future-dated ones enter at `a`.
     """
     events: list[tuple[datetime, int, int]] = []
     for at, weight in occurrences:
-        leaves_at = at + window
+        leaves_at = window.leaves(at)
         if leaves_at <= now:
             continue
         if at > now:

@@ -67,7 +67,7 @@ class Pipeline:
         self.clock = clock
         #: Where the adapter's problem sink collects skipped input rows (it fills as we read).
         self.problems = problems
-        self.scorer = Scorer(settings.scoring)
+        self.scorer = Scorer(settings.scoring, settings.zone)
         self._policy = TaskPolicy(
             settings.follow_up, follow_up_labels(settings.scoring.bands), settings.zone
         )
@@ -219,7 +219,7 @@ class Pipeline:
         grouped: dict[str, list[Activity]] = defaultdict(list)
         if lead_ids is not None and not lead_ids:
             return grouped
-        since = self.settings.scoring.window_start(now)
+        since = self.settings.scoring.window_start(now, self.settings.zone)
         for activity in self.adapter.read_activities(lead_ids, since):
             grouped[activity.lead_id].append(activity)
             if watch is not None:

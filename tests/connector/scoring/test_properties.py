@@ -14,6 +14,7 @@ from connector.model import Activity
 from connector.scoring import Condition, EngagementRule, RuleSet, Scorer
 from connector.scoring.engagement import Engagement, engagement_for
 from connector.scoring.matching import build_matchers, build_routes, match_all
+from connector.scoring.window import Window
 from tests.scoring_support import NOW, example_rules, example_scorer, lead
 
 SCORER = example_scorer()
@@ -199,10 +200,10 @@ def test_fast_rule_paths_agree_with_the_general_one(
     rule: EngagementRule, acts: list[Activity]
 ) -> None:
     # Counting and summing rules take shortcuts; the general evaluation is the reference.
-    longest = timedelta(days=30)
-    window = timedelta(days=rule.window_days or 30)
+    longest = Window(30)
+    window = Window(rule.window_days or 30)
     matchers, _ = build_matchers([rule])
-    (found,) = match_all(acts, build_routes(matchers), 1, NOW - longest, NOW)
+    (found,) = match_all(acts, build_routes(matchers), 1, longest.start(NOW), NOW)
     if found is not None:
         fast = engagement_for(rule, 0, window, longest)
         general = Engagement(rule, 0, window, longest)

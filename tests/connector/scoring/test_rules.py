@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -177,3 +179,28 @@ def test_a_regex_rule_means_what_it_says_ignoring_case_and_width(
 ) -> None:
     scorer = Scorer(rules(fit=[_fit("r", 10, "title", regex=pattern)]))
     assert scorer.score(lead("L", title=value), [], NOW).total == (10 if fires else 0)
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def test_thirty_days_are_calendar_days_across_the_end_of_summer_time() -> None:
+    # 11-20 18:00 in New York; summer time ended on 11-01, so 30 days back is 721 hours.
+    now = datetime(2026, 11, 20, 18, 0, tzinfo=NEW_YORK)
+    visit = Activity("V", "L", "trade_show_visit", datetime(2026, 10, 21, 18, 30, tzinfo=NEW_YORK))
+    ruleset = rules(engagement=[_engagement("visit", 10, activity="trade_show_visit")])
+    result = Scorer(ruleset, NEW_YORK).score(lead("L"), [visit], now)
+    assert result.total == 10  # inside: the window starts at 10-21 18:00 local
+    assert result.next_change_at == datetime(2026, 11, 20, 18, 30, tzinfo=NEW_YORK)
+    assert Scorer(ruleset, NEW_YORK).score(lead("L"), [visit], now.replace(minute=31)).total == 0
+
+
+def test_in_a_zone_without_summer_time_a_window_is_exactly_thirty_days() -> None:
+    tokyo = ZoneInfo("Asia/Tokyo")
+    now = datetime(2026, 11, 20, 18, 0, tzinfo=tokyo)
+    visit = Activity("V", "L", "trade_show_visit", now - timedelta(days=30, seconds=-1))
+    ruleset = rules(engagement=[_engagement("visit", 10, activity="trade_show_visit")])
+    result = Scorer(ruleset, tokyo).score(lead("L"), [visit], now)
+    assert result.total == 10
+    assert result.next_change_at == now + timedelta(seconds=1)
+    assert ruleset.window_start(now, tokyo) == now - timedelta(days=30)
