@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
+import re
+import secrets
+import time
 from collections.abc import Collection, Iterable, Sequence
 from datetime import tzinfo
 from pathlib import Path
@@ -18,6 +20,12 @@ SCORE_COLUMNS = ("lead_id", "score", "priority", "reasons", "scored_at")
 TASK_COLUMNS = ("key", "lead_id", "owner", "subject", "due_date", "priority")
 # UTF-8 with BOM, so that Excel on a Japanese Windows opens the files with the right encoding.
 _ENCODING = "utf-8-sig"
+#: Temp files are named as tempfile names them (`.scores.csv.` + 8 of these), so that the
+#: ones earlier versions left behind are recognised as ours too.
+_TEMP_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
+_TEMP_TOKEN_LENGTH = 8
+#: A temp file untouched for this long belongs to a writer that was killed, not a live one.
+STALE_TEMP_SECONDS = 60.0
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
@@ -40,20 +48,51 @@ def write_atomically(path: Path, columns: Sequence[str], rows: Iterable[dict[str
 
 def _write_atomically(path: Path, columns: Sequence[str], rows: Iterable[dict[str, str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename below
-        "w", encoding=_ENCODING, newline="", dir=path.parent, prefix=f".{path.name}.", delete=False
-    )
+    remove_stale_temp_files(path)
+    temp, descriptor = _create_temp(path)
     try:
-        with handle:
+        with os.fdopen(descriptor, "w", encoding=_ENCODING, newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        os.replace(temp, path)
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        temp.unlink(missing_ok=True)
         raise
+
+
+def _create_temp(path: Path) -> tuple[Path, int]:
+    """A new temp file beside `path`, created as any new file is (0666 less the umask).
+
+    Not tempfile: it creates 0600, and the rename would give scores.csv that mode.
+    """
+    for _ in range(100):
+        token = "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(_TEMP_TOKEN_LENGTH))
+        temp = path.with_name(f".{path.name}.{token}")
+        try:
+            return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def is_temp_of(path: Path, name: str) -> bool:
+    """Whether `name` is one of the temp files the writer makes for `path`."""
+    token = rf"[{re.escape(_TEMP_ALPHABET)}]{{{_TEMP_TOKEN_LENGTH}}}"
+    return re.fullmatch(rf"\.{re.escape(path.name)}\.{token}", name) is not None
+
+
+def remove_stale_temp_files(path: Path) -> None:
+    """Delete temp files of `path` that a killed run left; a live writer's are kept."""
+    cutoff = time.time() - STALE_TEMP_SECONDS
+    for candidate in path.parent.iterdir():
+        try:
+            if is_temp_of(path, candidate.name) and candidate.lstat().st_mtime < cutoff:
+                candidate.unlink()
+        except OSError:
+            continue  # best effort: gone meanwhile, or not ours to delete; the write goes on
 
 
 class ScoresFile:

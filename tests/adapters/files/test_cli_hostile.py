@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.cli_support import run_json
+from tests.cli_support import AS_OF, run_json
 
 
 def _blocked_output_folder(config: Path) -> Path:
@@ -38,3 +42,49 @@ def test_setup_refuses_an_output_dir_that_is_a_file(
     assert (item["subject"], item["ok"]) == (str(blocker), False)
     assert "is a file" in item["detail"]
     assert blocker.read_text(encoding="utf-8").startswith("a file")
+
+
+def _sync(capsys: pytest.CaptureFixture[str], config: Path) -> tuple[int, dict[str, Any]]:
+    return run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+
+
+def _aged(path: Path, seconds: float) -> Path:
+    path.write_text("half a file", encoding="utf-8")
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_a_sync_removes_temp_files_a_killed_write_left_and_nothing_else(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = config.parent / "out"
+    out.mkdir()
+    stale = [_aged(out / ".scores.csv.k3j2_x9a", 3600), _aged(out / ".tasks.csv.0a1b2c3d", 120)]
+    kept = [
+        _aged(out / ".scores.csv.q8w7e6r5", 1),  # another process may be writing it right now
+        _aged(out / ".scores.csv.bak", 3600),  # not a name our writer makes
+        _aged(out / ".scores.csv.k3j2_x9a.old", 3600),
+        _aged(out / "notes.txt", 3600),
+    ]
+    code, _ = _sync(capsys, config)
+    assert code == 0
+    assert not any(path.exists() for path in stale)
+    assert all(path.exists() for path in kept)
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        ["scores.csv", "tasks.csv", *(path.name for path in kept)]
+    )
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_results_get_the_mode_the_umask_gives_a_new_file(
+    config: Path, capsys: pytest.CaptureFixture[str], umask: int, mode: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        code, _ = _sync(capsys, config)
+    finally:
+        os.umask(previous)
+    assert code == 0
+    for name in ("scores.csv", "tasks.csv"):
+        assert stat.S_IMODE((config.parent / "out" / name).stat().st_mode) == mode

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from adapters.files.write import SCORE_COLUMNS, ScoresFile, write_atomically
+import pytest
+
+from adapters.files.write import SCORE_COLUMNS, ScoresFile, is_temp_of, write_atomically
 from connector.model import CurrentResult
 
 
@@ -25,3 +28,21 @@ def test_a_row_shows_a_result_when_it_has_a_score_or_a_band(tmp_path: Path) -> N
 
 def test_no_file_yet_shows_no_results(tmp_path: Path) -> None:
     assert ScoresFile(tmp_path / "scores.csv", ZoneInfo("Asia/Tokyo")).current() == {}
+
+
+def test_the_writers_temp_files_are_the_ones_the_cleanup_recognises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    renamed: list[str] = []
+    real_replace = os.replace
+
+    def spy(source: str | Path, target: str | Path) -> None:
+        renamed.append(Path(source).name)
+        real_replace(source, target)
+
+    monkeypatch.setattr("adapters.files.write.os.replace", spy)
+    write_atomically(tmp_path / "scores.csv", SCORE_COLUMNS, [])
+    [temp] = renamed
+    assert is_temp_of(tmp_path / "scores.csv", temp)
+    assert not is_temp_of(tmp_path / "tasks.csv", temp)
+    assert [path.name for path in tmp_path.iterdir()] == ["scores.csv"]
