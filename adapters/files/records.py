@@ -16,6 +16,11 @@ from connector.timestamps import parse_timestamp
 Row = dict[str, str]
 
 _ACTIVITY_FIELDS = frozenset({"id", "lead_id", "kind", "occurred_at"})
+#: Characters that make Excel (and LibreOffice) read a cell as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A leading quote is the neutralising mark, so text that starts with one is marked too:
+#: that keeps `restored(neutralised(text)) == text` for every text.
+_MARKED_STARTS = (*_FORMULA_STARTS, "'")
 
 
 class LeadRows:
@@ -118,3 +123,14 @@ def task_row(task: FollowUpTask) -> Row:
         "due_date": task.due_date.isoformat(),
         "priority": task.priority,
     }
+
+
+def neutralised(text: str) -> str:
+    """`text` safe to open in a spreadsheet: a quote before a leading formula character."""
+    return f"'{text}" if text.startswith(_MARKED_STARTS) else text
+
+
+def restored(text: str) -> str:
+    """The text `neutralised` was given (text without its mark is returned as it is)."""
+    marked = text.startswith("'") and text[1:].startswith(_MARKED_STARTS)
+    return text[1:] if marked else text

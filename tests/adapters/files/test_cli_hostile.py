@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import stat
 import time
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli_support import AS_OF, run_json
+from tests.cli_support import AS_OF, read_csv, run_json
 
 
 def _blocked_output_folder(config: Path) -> Path:
@@ -88,3 +89,57 @@ def test_results_get_the_mode_the_umask_gives_a_new_file(
     assert code == 0
     for name in ("scores.csv", "tasks.csv"):
         assert stat.S_IMODE((config.parent / "out" / name).stat().st_mode) == mode
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _edit_lead(config: Path, lead_id: str, **values: str) -> None:
+    path = config.parent / "examples" / "leads.csv"
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["id"] == lead_id:
+            row.update(values)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _hostile_labels(config: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    subject = 'subject = "【要フォロー】{name}（{company}）スコア{score}"'
+    text = text.replace(subject, 'subject = "{name}"')
+    text += (
+        '\n[[scoring.fit]]\nid = "precision"\nlabel = "=1+1 精密機器"\nfield = "industry"\n'
+        'contains = ["精密機器"]\npoints = -500\n'
+    )
+    config.write_text(text, encoding="utf-8")
+
+
+def test_text_that_excel_would_run_as_a_formula_is_neutralised_and_reads_back(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _hostile_labels(config)
+    _edit_lead(config, "L0246", name='=HYPERLINK("http://evil.example","千葉")', owner="@sato")
+    code, _ = _sync(capsys, config)
+    assert code == 0
+    out = config.parent / "out"
+    scores = {row["lead_id"]: row for row in read_csv(out / "scores.csv")}
+    [task] = [row for row in read_csv(out / "tasks.csv") if row["lead_id"] == "L0246"]
+    assert int(scores["L0001"]["score"]) < 0  # a negative score stays a number
+    assert scores["L0001"]["reasons"].startswith("'=1+1 精密機器 -500")
+    assert task["subject"] == '\'=HYPERLINK("http://evil.example","千葉")'
+    assert task["owner"] == "'@sato"
+    for name, column in (("scores.csv", "score"), ("tasks.csv", None)):
+        for row in read_csv(out / name):
+            assert not [
+                cell
+                for key, cell in row.items()
+                if key != column and cell.startswith(_FORMULA_STARTS)
+            ]
+    code, summary = _sync(capsys, config)
+    assert code == 0
+    assert summary["counts"]["changed"] == summary["counts"]["written"] == 0
+    assert summary["counts"]["tasks_created"] == 0

@@ -7,7 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from adapters.files.records import neutralised, restored
 from adapters.files.write import SCORE_COLUMNS, ScoresFile, is_temp_of, write_atomically
 from connector.model import CurrentResult
 
@@ -46,3 +49,18 @@ def test_the_writers_temp_files_are_the_ones_the_cleanup_recognises(
     assert is_temp_of(tmp_path / "scores.csv", temp)
     assert not is_temp_of(tmp_path / "tasks.csv", temp)
     assert [path.name for path in tmp_path.iterdir()] == ["scores.csv"]
+
+
+@given(st.text())
+def test_neutralised_text_reads_back_exactly(text: str) -> None:
+    safe = neutralised(text)
+    assert restored(safe) == text
+    assert not safe.startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [("=1+1", "'=1+1"), ("-20 学生", "'-20 学生"), ("'quoted", "''quoted"), ("高", "高"), ("", "")],
+)
+def test_a_leading_formula_character_gets_a_quote(text: str, written: str) -> None:
+    assert neutralised(text) == written
