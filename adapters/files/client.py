@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from connector.errors import InputError
 
@@ -27,13 +28,16 @@ class Table:
 
 
 @contextmanager
-def open_table(path: Path) -> Iterator[Table]:
-    """A .csv or .xlsx file: its header at once, its rows as they are iterated; closed after."""
+def open_table(path: Path, sheet: str | None = None) -> Iterator[Table]:
+    """A .csv or .xlsx file: its header at once, its rows as they are iterated; closed after.
+
+    In a workbook, `sheet` names the worksheet to read; the first one when None.
+    """
     if not path.is_file():
         raise InputError(f"{path}: file not found")
     with ExitStack() as stack:
         if path.suffix.lower() == ".xlsx":
-            header, rows = _read_xlsx(path, stack)
+            header, rows = _read_xlsx(path, sheet, stack)
         else:
             header, rows = _read_csv(path, stack)
         yield Table(path, header, rows)
@@ -91,7 +95,7 @@ def _decodes_as(path: Path, encoding: str) -> bool:
     return True
 
 
-def _read_xlsx(path: Path, stack: ExitStack) -> tuple[tuple[str, ...], Rows]:
+def _read_xlsx(path: Path, sheet: str | None, stack: ExitStack) -> tuple[tuple[str, ...], Rows]:
     from openpyxl import load_workbook  # imported here: only .xlsx users pay for it
 
     try:
@@ -99,9 +103,24 @@ def _read_xlsx(path: Path, stack: ExitStack) -> tuple[tuple[str, ...], Rows]:
     except Exception as error:  # openpyxl raises many unrelated types for a bad file
         raise InputError(f"{path}: not a readable .xlsx workbook ({error})") from None
     stack.callback(workbook.close)
-    rows = workbook.active.iter_rows(values_only=True)
+    rows = _worksheet(path, workbook, sheet).iter_rows(values_only=True)
     header = tuple(_cell_text(cell) for cell in next(rows, ()))
     return header, _xlsx_rows(rows, header)
+
+
+def _worksheet(path: Path, workbook: Any, sheet: str | None) -> Any:
+    """The named worksheet, or the first: never the one that happened to be selected on save."""
+    # `worksheets` leaves out chart sheets, which have no rows to read.
+    sheets = {worksheet.title: worksheet for worksheet in workbook.worksheets}
+    if not sheets:
+        raise InputError(f"{path}: the workbook has no worksheet")
+    if sheet is None:
+        return next(iter(sheets.values()))
+    if sheet not in sheets:
+        raise InputError(
+            f"{path}: no sheet {sheet!r} (csv.sheet); its sheets are: {', '.join(sheets)}"
+        )
+    return sheets[sheet]
 
 
 def _xlsx_rows(rows: Iterator[tuple[object, ...]], header: tuple[str, ...]) -> Rows:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import Workbook
 
 from tests.cli_support import AS_OF, read_csv, run_json
 
@@ -143,3 +144,57 @@ def test_text_that_excel_would_run_as_a_formula_is_neutralised_and_reads_back(
     assert code == 0
     assert summary["counts"]["changed"] == summary["counts"]["written"] == 0
     assert summary["counts"]["tasks_created"] == 0
+
+
+def _leads_workbook(config: Path, sheets: list[str], data_sheet: str, active: int) -> None:
+    """examples/leads.xlsx: the sample leads on `data_sheet`, a note on every other sheet."""
+    with (config.parent / "examples" / "leads.csv").open(encoding="utf-8-sig") as handle:
+        leads = list(csv.reader(handle))
+    book = Workbook()
+    book.remove(book.active)
+    for title in sheets:
+        sheet = book.create_sheet(title)
+        for row in leads if title == data_sheet else [["このシートは説明です"]]:
+            sheet.append(row)
+    book.active = active
+    book.save(config.parent / "examples" / "leads.xlsx")
+    text = config.read_text(encoding="utf-8").replace("examples/leads.csv", "examples/leads.xlsx")
+    config.write_text(text, encoding="utf-8")
+
+
+def _choose_sheet(config: Path, sheet: str) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("[csv]\n", f'[csv]\nsheet = "{sheet}"\n'), encoding="utf-8")
+
+
+def test_the_first_sheet_is_read_even_when_another_was_selected(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _leads_workbook(config, ["リード", "説明"], data_sheet="リード", active=1)
+    code, summary = _sync(capsys, config)
+    assert code == 0
+    assert summary["counts"]["leads"] == 300
+
+
+def test_csv_sheet_chooses_the_sheet_to_read(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _leads_workbook(config, ["説明", "リード"], data_sheet="リード", active=0)
+    _choose_sheet(config, "リード")
+    code, summary = _sync(capsys, config)
+    assert code == 0
+    assert summary["counts"]["leads"] == 300
+
+
+def test_a_sheet_that_is_not_there_names_the_file_and_its_sheets(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _leads_workbook(config, ["説明", "リード"], data_sheet="リード", active=0)
+    _choose_sheet(config, "Leads")
+    code, printed = _sync(capsys, config)
+    assert code == 2
+    message = printed["error"]["message"]
+    assert "leads.xlsx" in message
+    assert "'Leads'" in message
+    assert "説明, リード" in message
+    assert not (config.parent / "out").exists()
