@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TypeVar
 
-from adapters.files.client import Table, open_table, require_columns
+from adapters.files.client import Table, Unreadable, open_table, require_columns
 from adapters.files.mapping import CsvMapping
 from adapters.files.records import ActivityRows, LeadRows, Row
 from connector.model import Activity, Lead
@@ -88,7 +88,7 @@ class InputFiles:
         self, table: Table, renames: Mapping[str, str], required: Sequence[str], parse: Parse[T]
     ) -> Iterator[T]:
         for line, row in _renamed_rows(table, renames, required):
-            record, problem = parse(row)
+            record, problem = (None, row.reason) if isinstance(row, Unreadable) else parse(row)
             if problem:
                 self._report(InputProblem(table.path.name, f"line {line}", problem))
             elif record is not None:
@@ -97,11 +97,14 @@ class InputFiles:
 
 def _renamed_rows(
     table: Table, renames: Mapping[str, str], required: Sequence[str]
-) -> Iterator[tuple[int, Row]]:
+) -> Iterator[tuple[int, Row | Unreadable]]:
     header = _renamed(table.header, renames)
     require_columns(table.path, header, required)
     for line, raw in table.rows:
-        yield line, {header[name]: value for name, value in raw.items() if name in header}
+        if isinstance(raw, Unreadable):
+            yield line, raw
+        else:
+            yield line, {header[name]: value for name, value in raw.items() if name in header}
 
 
 def _checked_header(

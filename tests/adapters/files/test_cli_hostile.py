@@ -6,6 +6,7 @@ import csv
 import os
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,90 @@ def test_a_sheet_that_is_not_there_names_the_file_and_its_sheets(
     assert "'Leads'" in message
     assert "説明, リード" in message
     assert not (config.parent / "out").exists()
+
+
+def _edit_activities(config: Path, edits: dict[int, Callable[[list[str]], list[str]]]) -> None:
+    """Rewrite cells of activities.csv rows, by line number, as raw text (no CSV quoting)."""
+    path = config.parent / "examples" / "activities.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    for line, edit in edits.items():
+        lines[line - 1] = ",".join(edit(lines[line - 1].rstrip("\n").split(","))) + "\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def _cell(index: int, value: Callable[[str], str]) -> Callable[[list[str]], list[str]]:
+    def edit(cells: list[str]) -> list[str]:
+        cells[index] = value(cells[index])
+        return cells
+
+    return edit
+
+
+def _opening_quote(cell: str) -> str:
+    return '"' + cell
+
+
+@pytest.mark.parametrize(
+    ("line", "how"),
+    [(4035, "runs past 50 lines"), (4080, "never closes")],  # 4035: the issue's 54 rows
+)
+def test_a_quote_left_open_near_the_end_refuses_the_file_naming_its_line(
+    config: Path, capsys: pytest.CaptureFixture[str], line: int, how: str
+) -> None:
+    _edit_activities(config, {line: _cell(4, _opening_quote)})
+    code, printed = _sync(capsys, config)
+    assert code == 2
+    assert printed["error"]["type"] == "InputError"
+    message = printed["error"]["message"]
+    assert f"activities.csv, line {line}: a quoted cell starts in this row and {how}" in message
+    assert not (config.parent / "out").exists()
+
+
+def test_a_quoted_cell_swallowing_many_rows_refuses_the_file_naming_where_it_starts(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closing = _cell(4, lambda cell: cell + '"')
+    _edit_activities(config, {1000: _cell(4, _opening_quote), 1200: closing})
+    code, printed = _sync(capsys, config)
+    assert code == 2
+    assert "activities.csv, line 1000: a quoted cell starts" in printed["error"]["message"]
+    assert "runs past 50 lines" in printed["error"]["message"]
+
+
+def test_a_cell_with_a_few_line_breaks_is_one_row_and_later_lines_stay_right(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _edit_activities(config, {10: _cell(8, lambda cell: '"住所:\n東京都\n千代田区"')})
+    code, summary = _sync(capsys, config)
+    assert code == 0
+    where = {(p["source"], p["location"]) for p in summary["problems"]}
+    # The sample's bad rows were at lines 4086-4089; the cell's two line breaks moved them.
+    assert ("activities.csv", "line 4089") in where
+    assert ("activities.csv", "line 4091") in where
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_cell(4, lambda cell: "x" * 200_000), "a cell longer than 131,072 characters"),
+        (_cell(4, lambda cell: f'"{cell}"x'), "a quote inside a cell must be doubled"),
+        (_cell(5, lambda cell: "1e308"), "duration_seconds is not a usable number: '1e308'"),
+        (_cell(5, lambda cell: "inf"), "duration_seconds is not a usable number: 'inf'"),
+        (_cell(5, lambda cell: "nan"), "duration_seconds is not a usable number: 'nan'"),
+        (_cell(3, lambda cell: "0001-01-01T00:00:00"), "outside the years 1900-2999"),
+        (_cell(3, lambda cell: "9999/12/31 23:59"), "outside the years 1900-2999"),
+    ],
+)
+def test_a_bad_value_skips_its_row_with_file_and_line(
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[list[str]], list[str]],
+    message: str,
+) -> None:
+    _edit_activities(config, {2000: edit, 2001: edit})
+    code, summary = _sync(capsys, config)
+    assert code == 0
+    found = {p["location"]: p["message"] for p in summary["problems"]}
+    assert message in found["line 2000"]
+    assert message in found["line 2001"]
+    assert summary["counts"]["input_problems"] == 4 + 2  # the sample's four, and these two
