@@ -15,6 +15,7 @@ def build(settings: CsvSettings, context: AdapterContext) -> Adapter:
         leads_path=settings.leads,
         activities_path=settings.activities,
         output_dir=settings.output_dir,
+        sheet=settings.sheet,
         mapping=load_csv_mapping(context.mapping),
         zone=context.zone,
         on_problem=context.on_problem,

@@ -46,6 +46,7 @@ class LocalFilesAdapter:
         mapping: CsvMapping,
         zone: tzinfo,
         on_problem: ProblemSink,
+        sheet: str | None = None,
     ) -> None:
         self._inputs = InputFiles(
             leads_path=leads_path,
@@ -53,6 +54,7 @@ class LocalFilesAdapter:
             mapping=mapping,
             zone=zone,
             on_problem=on_problem,
+            sheet=sheet,
         )
         self._output_dir = output_dir
         self._scores = ScoresFile(output_dir / "scores.csv", zone)

@@ -21,12 +21,19 @@ def check_local_files(
 
 
 def setup_local_files(output_dir: Path, *, dry_run: bool) -> list[CheckItem]:
-    """Create the output folder if it is missing."""
+    """Create the output folder if it is missing; refuse a file standing where it should be."""
     if output_dir.is_dir():
         return [CheckItem(str(output_dir), True, "exists")]
-    if not dry_run:
+    blocked = _blocked(output_dir)
+    if blocked is not None:
+        return [blocked]
+    if dry_run:
+        return [CheckItem(str(output_dir), True, "would create")]
+    try:
         output_dir.mkdir(parents=True)
-    return [CheckItem(str(output_dir), True, "would create" if dry_run else "created")]
+    except OSError as error:
+        return [CheckItem(str(output_dir), False, f"cannot create: {error.strerror}")]
+    return [CheckItem(str(output_dir), True, "created")]
 
 
 def _check(path: Path, header_of: HeaderReader) -> CheckItem:
@@ -37,7 +44,19 @@ def _check(path: Path, header_of: HeaderReader) -> CheckItem:
     return CheckItem(path.name, True, f"readable; columns {', '.join(header)}")
 
 
+def _blocked(folder: Path) -> CheckItem | None:
+    """An item saying the folder (or a parent) is a file, or None when nothing is in the way."""
+    for path in (folder, *folder.parents):
+        if path.exists() and not path.is_dir():
+            detail = f"{path} is a file, not a folder; set csv.output_dir to a folder"
+            return CheckItem(str(folder), False, detail)
+    return None
+
+
 def _check_writable(folder: Path) -> CheckItem:
+    blocked = _blocked(folder)
+    if blocked is not None:
+        return blocked
     probe = folder if folder.is_dir() else folder.parent
     try:
         # A real file, not a permission bit: ACLs and read-only mounts only show when writing.

@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import TypeVar
 
-from adapters.files.client import Table, open_table, require_columns
+from adapters.files.client import Table, Unreadable, open_table, require_columns
 from adapters.files.mapping import CsvMapping
 from adapters.files.records import ActivityRows, LeadRows, Row
 from connector.model import Activity, Lead
@@ -32,12 +32,14 @@ class InputFiles:
         mapping: CsvMapping,
         zone: tzinfo,
         on_problem: ProblemSink,
+        sheet: str | None = None,
     ) -> None:
         self.leads_path = leads_path
         self.activities_path = activities_path
         self._mapping = mapping
         self._zone = zone
         self._report = on_problem
+        self._sheet = sheet
         self._leads: dict[str, Lead] | None = None
 
     def leads(self) -> dict[str, Lead]:
@@ -50,7 +52,7 @@ class InputFiles:
         """Valid activity rows of known leads, streamed: the file may not fit in memory."""
         parser = ActivityRows(self._mapping, self._zone, set(self.leads()))
         renames = self._mapping.activities.columns
-        with open_table(self.activities_path) as table:
+        with open_table(self.activities_path, self._sheet) as table:
             yield from self._parsed(table, renames, ACTIVITY_COLUMNS, parser.parse)
 
     def changed_since(self, since: datetime) -> bool:
@@ -67,17 +69,18 @@ class InputFiles:
 
     def lead_header(self) -> list[str]:
         """The leads file's columns, after renames; InputError when unusable."""
-        return _checked_header(self.leads_path, self._mapping.leads.columns, LEAD_COLUMNS)
+        renames = self._mapping.leads.columns
+        return _checked_header(self.leads_path, self._sheet, renames, LEAD_COLUMNS)
 
     def activity_header(self) -> list[str]:
         """The activities file's columns, after renames; InputError when unusable."""
         renames = self._mapping.activities.columns
-        return _checked_header(self.activities_path, renames, ACTIVITY_COLUMNS)
+        return _checked_header(self.activities_path, self._sheet, renames, ACTIVITY_COLUMNS)
 
     def _load_leads(self) -> dict[str, Lead]:
         parser = LeadRows()
         renames = self._mapping.leads.columns
-        with open_table(self.leads_path) as table:
+        with open_table(self.leads_path, self._sheet) as table:
             parsed = self._parsed(table, renames, LEAD_COLUMNS, parser.parse)
             return {lead.id: lead for lead in parsed}
 
@@ -85,7 +88,7 @@ class InputFiles:
         self, table: Table, renames: Mapping[str, str], required: Sequence[str], parse: Parse[T]
     ) -> Iterator[T]:
         for line, row in _renamed_rows(table, renames, required):
-            record, problem = parse(row)
+            record, problem = (None, row.reason) if isinstance(row, Unreadable) else parse(row)
             if problem:
                 self._report(InputProblem(table.path.name, f"line {line}", problem))
             elif record is not None:
@@ -94,15 +97,20 @@ class InputFiles:
 
 def _renamed_rows(
     table: Table, renames: Mapping[str, str], required: Sequence[str]
-) -> Iterator[tuple[int, Row]]:
+) -> Iterator[tuple[int, Row | Unreadable]]:
     header = _renamed(table.header, renames)
     require_columns(table.path, header, required)
     for line, raw in table.rows:
-        yield line, {header[name]: value for name, value in raw.items() if name in header}
+        if isinstance(raw, Unreadable):
+            yield line, raw
+        else:
+            yield line, {header[name]: value for name, value in raw.items() if name in header}
 
 
-def _checked_header(path: Path, renames: Mapping[str, str], required: Sequence[str]) -> list[str]:
-    with open_table(path) as table:
+def _checked_header(
+    path: Path, sheet: str | None, renames: Mapping[str, str], required: Sequence[str]
+) -> list[str]:
+    with open_table(path, sheet) as table:
         header = _renamed(table.header, renames)
     require_columns(path, header, required)
     return list(header.values())

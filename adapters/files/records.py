@@ -16,6 +16,14 @@ from connector.timestamps import parse_timestamp
 Row = dict[str, str]
 
 _ACTIVITY_FIELDS = frozenset({"id", "lead_id", "kind", "occurred_at"})
+#: Past 10^15 a float stops counting whole units, and sums of such values overflow to inf:
+#: no dwell time, count or amount a rule can use is that large.
+MAX_NUMBER = 1e15
+#: Characters that make Excel (and LibreOffice) read a cell as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A leading quote is the neutralising mark, so text that starts with one is marked too:
+#: that keeps `restored(neutralised(text)) == text` for every text.
+_MARKED_STARTS = (*_FORMULA_STARTS, "'")
 
 
 class LeadRows:
@@ -79,9 +87,12 @@ class ActivityRows:
     @staticmethod
     def _number(name: str, value: str) -> float:
         try:
-            return float(value.replace(",", ""))
+            number = float(value.replace(",", ""))
         except ValueError:
             raise ValueError(f"{name} is not a number: {value!r}") from None
+        if not abs(number) <= MAX_NUMBER:  # also false for nan
+            raise ValueError(f"{name} is not a usable number: {value!r} (beyond ±10^15)")
+        return number
 
 
 def score_row(write: ScoreWrite, zone: tzinfo) -> Row:
@@ -118,3 +129,14 @@ def task_row(task: FollowUpTask) -> Row:
         "due_date": task.due_date.isoformat(),
         "priority": task.priority,
     }
+
+
+def neutralised(text: str) -> str:
+    """`text` safe to open in a spreadsheet: a quote before a leading formula character."""
+    return f"'{text}" if text.startswith(_MARKED_STARTS) else text
+
+
+def restored(text: str) -> str:
+    """The text `neutralised` was given (text without its mark is returned as it is)."""
+    marked = text.startswith("'") and text[1:].startswith(_MARKED_STARTS)
+    return text[1:] if marked else text

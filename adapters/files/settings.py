@@ -15,3 +15,5 @@ class CsvSettings(BaseModel):
     leads: Path
     activities: Path
     output_dir: Path = Path("out")
+    #: The worksheet to read in .xlsx inputs, by name; the first one when unset.
+    sheet: str | None = None
