@@ -126,9 +126,17 @@ class Adapter(Protocol):
         ...
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        *,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
-        """Activities of the given leads (all when None) that occurred after `occurred_after`."""
+        """Activities of the given leads (all when None) after `occurred_after`.
+
+        A backtest passes `occurred_before` (its `--as-of`): what happened later did not exist
+        then. A run at the present passes None, keeping activities dated in the future.
+        """
         ...
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:

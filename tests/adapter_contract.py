@@ -149,6 +149,14 @@ class AdapterContract:
         assert download.properties["campaign"] == "product-abc"
         assert download.properties["channel"] == "email"
 
+    def test_a_backtest_reads_nothing_after_its_as_of(self, adapter: Adapter) -> None:
+        as_of = NOW - timedelta(days=2, hours=12)  # after A4 (3 days ago), before A2 and A3
+        found = adapter.read_activities(None, NOW - timedelta(days=30), occurred_before=as_of)
+        assert {(a.lead_id, a.kind) for a in found} == {
+            ("L1", "trade_show_visit"),
+            ("L2", "form_submit"),
+        }
+
     def test_reads_activities_of_the_given_leads_only(self, adapter: Adapter) -> None:
         found = list(adapter.read_activities(["L2"], NOW - timedelta(days=30)))
         assert [(a.lead_id, a.kind) for a in found] == [("L2", "form_submit")]

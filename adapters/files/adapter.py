@@ -81,12 +81,16 @@ class LocalFilesAdapter:
         return set(self._inputs.leads()) if self._inputs.changed_since(since) else set()
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        *,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
         """Valid activity rows of known leads after `occurred_after`; bad rows are reported."""
         wanted = None if lead_ids is None else set(lead_ids)
         for activity in self._inputs.activities():
-            if activity.occurred_at > occurred_after and (
+            if _in_range(activity, occurred_after, occurred_before) and (
                 wanted is None or activity.lead_id in wanted
             ):
                 yield activity
@@ -121,3 +125,8 @@ class LocalFilesAdapter:
 
     def close(self) -> None:
         """Nothing is held open between calls."""
+
+
+def _in_range(activity: Activity, after: datetime, before: datetime | None) -> bool:
+    """`after` < when it occurred <= `before` (unbounded without `before`)."""
+    return activity.occurred_at > after and (before is None or activity.occurred_at <= before)

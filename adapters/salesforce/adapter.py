@@ -90,10 +90,14 @@ class SalesforceAdapter:
         return self.reader.changed_lead_ids(since)
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        *,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
         """Activities of the given leads (all when None) from every mapped source, after it."""
-        return self.reader.read_activities(lead_ids, occurred_after)
+        return self.reader.read_activities(lead_ids, occurred_after, occurred_before)
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results: sObject Collections PATCH by 200, or Bulk API 2.0 past the threshold."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from adapters.salesforce.client import SalesforceConnection
@@ -27,6 +27,7 @@ from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
 from adapters.salesforce.soql import (
     any_of,
     at_or_after,
+    at_or_before,
     chunked_in,
     equals,
     is_in,
@@ -164,28 +165,40 @@ class SalesforceReader:
         )
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
-        """Activities of the given leads (all when None) from every mapped source, after it."""
+        """Activities of the given leads (all when None) from every mapped source, in range."""
         for source in self._mapping.activities:
-            yield from self._source_activities(source, lead_ids, occurred_after)
+            yield from self._source_activities(source, lead_ids, occurred_after, occurred_before)
 
     def _source_activities(
-        self, source: ActivitySource, lead_ids: Collection[str] | None, after: datetime
+        self,
+        source: ActivitySource,
+        lead_ids: Collection[str] | None,
+        after: datetime,
+        before: datetime | None,
     ) -> Iterator[Activity]:
         pointers = lead_fields_of(source, self._scored)
         fields = activity_fields(source, pointers)
-        since = after.astimezone(self._zone).date() if source.occurred_on else after
         base = [
             *matching(source.match),
-            at_or_after(source.time_field, since),
+            at_or_after(source.time_field, self._bound(source, after)),
             *self._scope(source),
         ]
+        if before is not None:
+            base.append(at_or_before(source.time_field, self._bound(source, before)))
         for pointer in pointers:
             for record in self._finder.records(source.object, fields, base, pointer, lead_ids):
                 activity = self._activity(record, source, pointer, after)
-                if activity is not None:
+                if activity is not None and (before is None or activity.occurred_at <= before):
                     yield activity
+
+    def _bound(self, source: ActivitySource, moment: datetime) -> datetime | date:
+        """`moment` as the source's time field holds it: a DateTime, or a local Date."""
+        return moment.astimezone(self._zone).date() if source.occurred_on else moment
 
     def _activity(
         self, record: Mapping[str, Any], source: ActivitySource, pointer: str, after: datetime

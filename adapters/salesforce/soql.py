@@ -55,6 +55,11 @@ def at_or_after(field: str, moment: datetime | date) -> str:
     return format_soql("{:literal} >= {}", field, moment)
 
 
+def at_or_before(field: str, moment: datetime | date) -> str:
+    """`field <= moment` (a DateTime or Date literal)."""
+    return format_soql("{:literal} <= {}", field, moment)
+
+
 def is_in(field: str, values: Collection[str]) -> str:
     """`field IN ('a','b',...)`."""
     return format_soql("{:literal} IN {}", field, sorted(values))

@@ -220,7 +220,8 @@ class Pipeline:
         if lead_ids is not None and not lead_ids:
             return grouped
         since = self.settings.scoring.window_start(now, self.settings.zone)
-        for activity in self.adapter.read_activities(lead_ids, since):
+        until = now if report.request.as_of_given else None
+        for activity in self.adapter.read_activities(lead_ids, since, occurred_before=until):
             grouped[activity.lead_id].append(activity)
             if watch is not None:
                 watch.see(activity)

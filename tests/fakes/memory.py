@@ -108,13 +108,17 @@ class MemoryAdapter:
         return {lead_id for lead_id, at in self.crm.modified.items() if at >= since}
 
     def read_activities(
-        self, lead_ids: Collection[str] | None, occurred_after: datetime
+        self,
+        lead_ids: Collection[str] | None,
+        occurred_after: datetime,
+        *,
+        occurred_before: datetime | None = None,
     ) -> Iterator[Activity]:
         """Activities of the leads after `occurred_after`."""
         self.crm.call("read_activities")
         wanted = None if lead_ids is None else set(lead_ids)
         for activity in list(self.crm.activities):
-            if activity.occurred_at > occurred_after and (
+            if _in_range(activity, occurred_after, occurred_before) and (
                 wanted is None or activity.lead_id in wanted
             ):
                 yield activity
@@ -174,3 +178,8 @@ class MemoryAdapter:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _in_range(activity: Activity, after: datetime, before: datetime | None) -> bool:
+    """`after` < when it occurred <= `before` (unbounded without `before`)."""
+    return activity.occurred_at > after and (before is None or activity.occurred_at <= before)

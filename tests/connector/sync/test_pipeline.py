@@ -304,3 +304,15 @@ def run_with(crm: MemoryCrm, store: StateStore, **follow_up: str) -> RunReport:
     )
     pipeline = Pipeline(configured, MemoryAdapter(crm), store, Clock(NOW + timedelta(minutes=1)))
     return pipeline.run(RunRequest(NOW))
+
+
+def test_a_backtest_reads_nothing_after_its_as_of_while_a_present_run_keeps_future_dates(
+    state_store: StateStore,
+) -> None:
+    crm = seeded_crm()
+    add_abc_download(crm, "L1", 7, NOW, occurred_at=NOW + timedelta(days=1))
+    present = run(crm, state_store, NOW, full=True)
+    backtest = run(
+        crm, state_store, NOW, Clock(NOW + timedelta(hours=1)), full=True, as_of_given=True
+    )
+    assert present.activities_read == backtest.activities_read + 1
