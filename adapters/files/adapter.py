@@ -77,8 +77,13 @@ class LocalFilesAdapter:
         return self._inputs.vocabulary()
 
     def changed_lead_ids(self, since: datetime) -> set[str]:
-        """Files carry no per-row change time: all leads when either file changed since then."""
-        return set(self._inputs.leads()) if self._inputs.changed_since(since) else set()
+        """All leads if an input changed since then, else those scores.csv no longer shows."""
+        # Files carry no per-row change time; a deleted scores.csv or a new output folder
+        # shows nothing, and an incremental run writes those results back.
+        leads = set(self._inputs.leads())
+        if self._inputs.changed_since(since):
+            return leads
+        return leads - self._scores.current().keys()
 
     def read_activities(
         self,

@@ -245,3 +245,16 @@ def test_a_source_that_shrank_within_the_limit_runs(
     _keep_lead_rows(config, 200)
     code, _ = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
     assert code == 0
+
+
+def test_an_incremental_run_writes_back_rows_missing_from_scores_csv(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    scores = config.parent / "out" / "scores.csv"
+    rows = read_csv(scores)
+    scores.write_text(scores.read_text(encoding="utf-8-sig").splitlines()[0] + "\n")
+    _, summary = run_json(capsys, "sync", "--config", str(config), "--as-of", AS_OF)
+    assert summary["mode"] == "incremental"
+    assert summary["counts"]["written"] == 300
+    assert read_csv(scores) == rows
