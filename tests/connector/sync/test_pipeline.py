@@ -174,10 +174,16 @@ def test_reads_overlap_when_the_adapter_allows_it(state_store: StateStore) -> No
             return super().read_leads(ids)
 
         def read_activities(
-            self, lead_ids: Collection[str] | None, occurred_after: datetime
+            self,
+            lead_ids: Collection[str] | None,
+            occurred_after: datetime,
+            *,
+            occurred_before: datetime | None = None,
         ) -> Iterator[Activity]:
             activities_started.set()
-            return super().read_activities(lead_ids, occurred_after)
+            return super().read_activities(
+                lead_ids, occurred_after, occurred_before=occurred_before
+            )
 
     clock = Clock(NOW + timedelta(minutes=1))
     report = Pipeline(settings(), Overlapping(crm), state_store, clock).run(RunRequest(NOW))
