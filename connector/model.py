@@ -94,3 +94,7 @@ class Activity:
     kind: str
     occurred_at: datetime
     properties: Mapping[str, PropertyValue] = field(default_factory=dict)
+
+    def within(self, after: datetime, before: datetime | None = None) -> bool:
+        """Whether it occurred after `after` and, when given, at or before `before`."""
+        return self.occurred_at > after and (before is None or self.occurred_at <= before)

@@ -95,7 +95,7 @@ class LocalFilesAdapter:
         """Valid activity rows of known leads after `occurred_after`; bad rows are reported."""
         wanted = None if lead_ids is None else set(lead_ids)
         for activity in self._inputs.activities():
-            if _in_range(activity, occurred_after, occurred_before) and (
+            if activity.within(occurred_after, occurred_before) and (
                 wanted is None or activity.lead_id in wanted
             ):
                 yield activity
@@ -130,8 +130,3 @@ class LocalFilesAdapter:
 
     def close(self) -> None:
         """Nothing is held open between calls."""
-
-
-def _in_range(activity: Activity, after: datetime, before: datetime | None) -> bool:
-    """`after` < when it occurred <= `before` (unbounded without `before`)."""
-    return activity.occurred_at > after and (before is None or activity.occurred_at <= before)

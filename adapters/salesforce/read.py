@@ -193,7 +193,7 @@ class SalesforceReader:
         for pointer in pointers:
             for record in self._finder.records(source.object, fields, base, pointer, lead_ids):
                 activity = self._activity(record, source, pointer, after)
-                if activity is not None and (before is None or activity.occurred_at <= before):
+                if activity is not None and activity.within(after, before):
                     yield activity
 
     def _bound(self, source: ActivitySource, moment: datetime) -> datetime | date:

@@ -118,7 +118,7 @@ class MemoryAdapter:
         self.crm.call("read_activities")
         wanted = None if lead_ids is None else set(lead_ids)
         for activity in list(self.crm.activities):
-            if _in_range(activity, occurred_after, occurred_before) and (
+            if activity.within(occurred_after, occurred_before) and (
                 wanted is None or activity.lead_id in wanted
             ):
                 yield activity
@@ -178,8 +178,3 @@ class MemoryAdapter:
 
     def close(self) -> None:
         """Nothing to release."""
-
-
-def _in_range(activity: Activity, after: datetime, before: datetime | None) -> bool:
-    """`after` < when it occurred <= `before` (unbounded without `before`)."""
-    return activity.occurred_at > after and (before is None or activity.occurred_at <= before)
