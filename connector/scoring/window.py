@@ -21,17 +21,24 @@ PointsOf = Callable[[int, int], int]
 class Window:
     """`days` calendar days in `zone`, ending at an instant: (start(now), now]."""
 
-    __slots__ = ("days", "fixed", "span", "zone")
+    __slots__ = ("_last", "days", "fixed", "span", "zone")
 
     def __init__(self, days: int, zone: tzinfo = UTC) -> None:
         self.days = days
         self.zone = zone
         self.span = timedelta(days=days)
         self.fixed = _fixed_offset(zone)
+        self._last: tuple[datetime, datetime] | None = None
 
     def start(self, now: datetime) -> datetime:
         """The instant the window reaching back from `now` starts (exclusive)."""
-        return now - self.span if self.fixed else _shift(now, -self.days, self.zone)
+        if self.fixed:
+            return now - self.span
+        # A run scores every lead at one `now`: shift the wall clock once, not once per lead.
+        last = self._last
+        if last is None or last[0] != now:
+            last = self._last = (now, _shift(now, -self.days, self.zone))
+        return last[1]
 
     def leaves(self, at: datetime) -> datetime:
         """When an activity at `at` leaves the window: the same local time `days` later."""
