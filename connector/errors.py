@@ -8,7 +8,8 @@
     │   ├── RetriableCrmError  429 / 5xx / timeouts, still failing after retries (exit 3)
     │   └── FatalCrmError      auth, permissions, malformed request: fix first  (exit 3)
     │       └── BudgetExhausted  the API allowance reserve was reached: stop now (exit 3)
-    └── RecordError            one record could not be read or written: report, go on
+    ├── RecordError            one record could not be read or written: report, go on
+    └── WebhookRejected        a pushed request is not authentic or not well-formed (HTTP 4xx)
 
 Vendor and httpx exceptions are translated into this tree in exactly one place per adapter;
 the CLI maps it to exit codes in one table (`connector.cli.EXIT_CODES`).
@@ -47,6 +48,15 @@ class FatalCrmError(CrmError):
 
 class BudgetExhausted(FatalCrmError):
     """The CRM's API allowance fell under the configured reserve; the run stops cleanly."""
+
+
+class WebhookRejected(LeadscoreError):
+    """A webhook request that must not be stored: forged, stale or malformed; `status` says."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 class RecordError(LeadscoreError):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -87,6 +87,27 @@ class Vocabulary:
 
     attributes: frozenset[str] | None
     kinds: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookRequest:
+    """A pushed request as received; `url` is the public one the CRM called, as it signed it."""
+
+    method: str
+    url: str
+    #: Header names lower-cased.
+    headers: Mapping[str, str]
+    body: bytes
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """A change a CRM pushed: which lead to rescore (or forget), under the sender's own id."""
+
+    event_id: str
+    lead_id: str
+    action: Literal["rescore", "forget"] = "rescore"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +232,6 @@ class AdapterPlugin(Generic[S]):
     needs_mapping: bool = True
     #: Whether a present section is complete (e.g. a token came from the environment).
     ready: Callable[[S], bool] = _always_ready
+    #: Verifies and reads the CRM's own webhook requests (raises WebhookRejected); None when
+    #: the CRM has no push of its own (the generic, signed endpoint still serves it).
+    webhook: Callable[[S, WebhookRequest], list[WebhookEvent]] | None = None

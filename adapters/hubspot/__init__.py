@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.hubspot.settings import HubSpotSettings
-from connector.ports import Adapter, AdapterContext, AdapterPlugin
+from connector.ports import Adapter, AdapterContext, AdapterPlugin, WebhookEvent, WebhookRequest
 
 
 def build(settings: HubSpotSettings, context: AdapterContext) -> Adapter:
@@ -13,6 +13,13 @@ def build(settings: HubSpotSettings, context: AdapterContext) -> Adapter:
     return build_hubspot_adapter(
         settings, context.mapping_path(), on_problem=context.on_problem, timezone=context.zone
     )
+
+
+def read_webhook(settings: HubSpotSettings, request: WebhookRequest) -> list[WebhookEvent]:
+    """Verify a HubSpot app webhook (v3 signature) and read the leads it names."""
+    from adapters.hubspot.webhooks import read_webhook as read
+
+    return read(settings, request)
 
 
 def has_token(settings: HubSpotSettings) -> bool:
@@ -28,6 +35,7 @@ PLUGIN = AdapterPlugin(
         "needs a private app's access token in the environment: set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
     ),
     ready=has_token,
+    webhook=read_webhook,
 )
 
 __all__ = ["PLUGIN", "HubSpotSettings"]
