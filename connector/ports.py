@@ -111,6 +111,15 @@ class WebhookEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookReply:
+    """What the receiver answers: most CRMs want JSON, Salesforce a SOAP envelope."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class CheckItem:
     """One line of `leadscore check` / `setup`: what was checked, whether it is fine, the fix."""
 
@@ -232,6 +241,18 @@ class AdapterPlugin(Generic[S]):
     needs_mapping: bool = True
     #: Whether a present section is complete (e.g. a token came from the environment).
     ready: Callable[[S], bool] = _always_ready
-    #: Verifies and reads the CRM's own webhook requests (raises WebhookRejected); None when
-    #: the CRM has no push of its own (the generic, signed endpoint still serves it).
-    webhook: Callable[[S, WebhookRequest], list[WebhookEvent]] | None = None
+    #: How the receiver serves the CRM's own pushes; None when the CRM has none (the
+    #: generic, signed endpoint still serves it).
+    webhook: WebhookSupport[S] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSupport(Generic[S]):
+    """A CRM's pushes: verify and read a request, and answer in the CRM's own terms."""
+
+    #: The leads a request names; raises WebhookRejected for a forged or malformed one.
+    read: Callable[[S, WebhookRequest], list[WebhookEvent]]
+    #: The answer once the events are stored (None: 200 with a JSON count).
+    accepted: Callable[[int], WebhookReply] | None = None
+    #: The answer to a rejected request, or when the events could not be stored (None: JSON).
+    rejected: Callable[[int, str], WebhookReply] | None = None

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from adapters.hubspot.settings import HubSpotSettings
-from connector.ports import Adapter, AdapterContext, AdapterPlugin, WebhookEvent, WebhookRequest
+from connector.ports import (
+    Adapter,
+    AdapterContext,
+    AdapterPlugin,
+    WebhookEvent,
+    WebhookRequest,
+    WebhookSupport,
+)
 
 
 def build(settings: HubSpotSettings, context: AdapterContext) -> Adapter:
@@ -35,7 +42,7 @@ PLUGIN = AdapterPlugin(
         "needs a private app's access token in the environment: set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
     ),
     ready=has_token,
-    webhook=read_webhook,
+    webhook=WebhookSupport(read=read_webhook),
 )
 
 __all__ = ["PLUGIN", "HubSpotSettings"]

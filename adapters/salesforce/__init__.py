@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from adapters.salesforce.settings import SALESFORCE_CREDENTIALS_HELP, SalesforceSettings
-from connector.ports import Adapter, AdapterContext, AdapterPlugin
+from connector.ports import (
+    Adapter,
+    AdapterContext,
+    AdapterPlugin,
+    WebhookEvent,
+    WebhookReply,
+    WebhookRequest,
+    WebhookSupport,
+)
 
 
 def build(settings: SalesforceSettings, context: AdapterContext) -> Adapter:
@@ -15,11 +23,31 @@ def build(settings: SalesforceSettings, context: AdapterContext) -> Adapter:
     )
 
 
+def read_notifications(settings: SalesforceSettings, request: WebhookRequest) -> list[WebhookEvent]:
+    """Read an Outbound Message from the configured org as leads to rescore."""
+    from adapters.salesforce.webhooks import read_notifications as read
+
+    return read(settings, request)
+
+
+def _accepted(stored: int) -> WebhookReply:
+    from adapters.salesforce.webhooks import accepted
+
+    return accepted(stored)
+
+
+def _rejected(status: int, reason: str) -> WebhookReply:
+    from adapters.salesforce.webhooks import rejected
+
+    return rejected(status, reason)
+
+
 PLUGIN = AdapterPlugin(
     name="salesforce",
     settings=SalesforceSettings,
     build=build,
     missing_help=SALESFORCE_CREDENTIALS_HELP,
+    webhook=WebhookSupport(read=read_notifications, accepted=_accepted, rejected=_rejected),
 )
 
 __all__ = ["PLUGIN", "SalesforceSettings"]

@@ -43,6 +43,9 @@ class SalesforceSettings(BaseModel):
     #: Client-side ceiling, in calls per second (the org's limit is daily and org-wide).
     rate_limit: int = Field(default=20, ge=1)
     timeout_seconds: float = Field(default=30.0, gt=0)
+    #: The org whose Outbound Messages the receiver accepts (15 or 18 characters: Setup >
+    #: Company Information); messages from any other org are refused.
+    organization_id: str | None = Field(default=None, pattern=r"^[0-9A-Za-z]{15}([0-9A-Za-z]{3})?$")
     #: Longest encoded query URL sent; Salesforce refuses URI + headers over 16,384 bytes.
     max_query_url_bytes: int = Field(default=12000, ge=2000, le=16000)
 
