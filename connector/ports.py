@@ -181,6 +181,14 @@ class Adapter(Protocol):
         """Create one batch (at most `max_write_batch`) of follow-up tasks."""
         ...
 
+    def memory(self) -> str | None:
+        """What the adapter wants back at its next run (its own write stamps, say), as text."""
+        ...
+
+    def recall(self, memory: str) -> None:
+        """Take back what `memory` returned at the end of the last successful run."""
+        ...
+
     def population(self) -> int | None:
         """How many leads the source holds now, where that costs nothing; None elsewhere."""
         ...

@@ -68,6 +68,13 @@ class LocalFilesAdapter:
         for lead in chosen:
             yield replace(lead, current=current.get(lead.id))
 
+    def memory(self) -> None:
+        """Nothing to carry from one run to the next."""
+        return None
+
+    def recall(self, memory: str) -> None:
+        """Nothing was carried over."""
+
     def population(self) -> int:
         """The valid leads in the leads file."""
         return len(self._inputs.leads())

@@ -69,7 +69,7 @@ class HubSpotAdapter:
             rate_limit_retries=settings.rate_limit_retries, sleep=sleep, clock=clock,
         )  # fmt: skip
         # What this adapter wrote, so that our own writes are not taken for changes next run.
-        own_writes = OwnWrites()
+        own_writes = self._own_writes = OwnWrites()
         self.activities = ActivityReader(
             calls=self.calls, mapping=mapping, events_api=settings.events_api,
             on_problem=on_problem, own_writes=own_writes,
@@ -129,6 +129,14 @@ class HubSpotAdapter:
     def create_tasks(self, tasks: Sequence[FollowUpTask]) -> TaskOutcome:
         """Create follow-up tasks for the contacts' owners, associated to the contact."""
         return self.writer.create_tasks(tasks)
+
+    def memory(self) -> str:
+        """Our own recent write stamps, so a fresh process does not take them for changes."""
+        return self._own_writes.dump()
+
+    def recall(self, memory: str) -> None:
+        """The write stamps the last run left."""
+        self._own_writes.load(memory)
 
     def population(self) -> None:
         """Counting a portal's contacts costs a call; the shrink guard is for exports."""

@@ -3,6 +3,7 @@ and telling our own writes from other changes."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -107,6 +108,11 @@ def associated_ids(
     return found
 
 
+#: How many of our newest write stamps the next process gets: a run writes in batches of 100,
+#: and the next run only looks back to its cursor, a few minutes.
+MEMORY_STAMPS = 500
+
+
 class OwnWrites:
     """The `lastmodifieddate` HubSpot gave each contact this adapter updated (per process).
 
@@ -117,6 +123,7 @@ class OwnWrites:
 
     def __init__(self) -> None:
         self._stamps: dict[str, int] = {}
+        self._recalled: set[int] = set()
         self._lock = threading.Lock()
 
     def record(self, body: Json) -> None:
@@ -130,7 +137,22 @@ class OwnWrites:
     def instants(self, since_ms: int) -> list[int]:
         """Our write stamps at or after `since_ms`, oldest first."""
         with self._lock:
-            return sorted({stamp for stamp in self._stamps.values() if stamp >= since_ms})
+            stamps = {*self._stamps.values(), *self._recalled}
+        return sorted(stamp for stamp in stamps if stamp >= since_ms)
+
+    def dump(self) -> str:
+        """The newest stamps as JSON, for the next process (a cron job's next run)."""
+        return json.dumps(self.instants(0)[-MEMORY_STAMPS:])
+
+    def load(self, memory: str) -> None:
+        """Take back stamps a previous process dumped; anything unreadable is ignored."""
+        try:
+            stamps = json.loads(memory)
+        except ValueError:
+            return
+        if isinstance(stamps, list):
+            with self._lock:
+                self._recalled.update(s for s in stamps if isinstance(s, int))
 
 
 def modified_since(own: OwnWrites, since: datetime, extra: Sequence[Json] = ()) -> list[list[Json]]:

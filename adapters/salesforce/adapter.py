@@ -111,6 +111,13 @@ class SalesforceAdapter:
         """Create Tasks for the lead owners, 200 a call; an owner who cannot take one is said so."""
         return self.writer.create_tasks(tasks)
 
+    def memory(self) -> None:
+        """Nothing to carry from one run to the next."""
+        return None
+
+    def recall(self, memory: str) -> None:
+        """Nothing was carried over."""
+
     def population(self) -> None:
         """Counting an org's leads costs a call; the shrink guard is for exports."""
         return None

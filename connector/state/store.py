@@ -161,16 +161,30 @@ class StateStore:
 
     def ruleset_hash(self) -> str | None:
         """The hash of the rule set the last full run scored with."""
-        query = select(meta.c.value).where(meta.c.key == RULESET_HASH_KEY)
+        return self._meta(RULESET_HASH_KEY)
+
+    def set_ruleset_hash(self, value: str) -> None:
+        """Remember the rule set hash now in use."""
+        self._set_meta(RULESET_HASH_KEY, value)
+
+    def adapter_memory(self, adapter: str) -> str | None:
+        """What adapter `adapter` asked to get back at its next run."""
+        return self._meta(f"adapter:{adapter}")
+
+    def set_adapter_memory(self, adapter: str, memory: str) -> None:
+        """Keep `memory` for adapter `adapter`'s next run."""
+        self._set_meta(f"adapter:{adapter}", memory)
+
+    def _meta(self, key: str) -> str | None:
+        query = select(meta.c.value).where(meta.c.key == key)
         with self._connect() as connection:
             value: str | None = connection.execute(query).scalar_one_or_none()
         return value
 
-    def set_ruleset_hash(self, value: str) -> None:
-        """Remember the rule set hash now in use."""
+    def _set_meta(self, key: str, value: str) -> None:
         statement = self._upsert(meta, ["key"], ["value"])
         with self._begin() as connection:
-            connection.execute(statement, {"key": RULESET_HASH_KEY, "value": value})
+            connection.execute(statement, {"key": key, "value": value})
 
     # -- failures ---------------------------------------------------------------------------
 

@@ -121,10 +121,17 @@ class Pipeline:
 
     def _sync(self, report: RunReport, cursor: datetime | None, progress: Progress | None) -> None:
         cursor_next = self.clock() - self.adapter.cursor_lag
+        name = self.settings.crm.adapter
+        remembered = self.store.adapter_memory(name)
+        if remembered is not None:
+            self.adapter.recall(remembered)
         self._reconcile_reserved_tasks()
         plan = self._plan(report, cursor, progress)
         self._execute(plan, report)
         self.store.set_cursor(LEADS_CURSOR, cursor_next)
+        memory = self.adapter.memory()
+        if memory is not None:
+            self.store.set_adapter_memory(name, memory)
         if report.mode == "full":
             self.store.set_ruleset_hash(report.ruleset_hash)
 

@@ -160,6 +160,13 @@ class MemoryAdapter:
         self.crm.done("create_tasks")
         return TaskOutcome(created, failures)
 
+    def memory(self) -> None:
+        """Nothing to carry from one run to the next."""
+        return None
+
+    def recall(self, memory: str) -> None:
+        """Nothing was carried over."""
+
     def population(self) -> int:
         """The leads the CRM holds."""
         return len(self.crm.leads)

@@ -342,3 +342,23 @@ def test_backtest_reads_stop_at_occurred_before(portal: FakePortal, recorder: Re
     assert all(a.occurred_at <= NOW for a in found)
     assert [a.id for a in adapter.read_activities([contact], after, occurred_before=NOW)
             if a.kind == "page_view"] == ["event:past"]  # fmt: skip
+
+
+def test_a_fresh_process_knows_our_own_writes_from_the_memory_the_last_run_left(
+    portal: FakePortal, recorder: Recorder
+) -> None:
+    ids = add_contacts(portal, 600)
+    first = adapter_on_fake(recorder, events_api=False)
+    portal.now = NOW + timedelta(minutes=5)
+    writes = [ScoreWrite(i, 10, "低", "展示会来場 +10", NOW) for i in ids]
+    for start in range(0, len(writes), 100):
+        assert first.write_scores(writes[start : start + 100]) == []
+    memory = first.memory()
+    second = adapter_on_fake(recorder, events_api=False)  # the next cron run: a new process
+    second.recall(memory)
+    portal.now = NOW + timedelta(minutes=6)
+    before = searches(portal)
+    assert second.changed_lead_ids(NOW + timedelta(minutes=1)) == set()
+    assert searches(portal) - before <= 3
+    fresh = adapter_on_fake(recorder, events_api=False)  # without the memory: all 600 again
+    assert len(fresh.changed_lead_ids(NOW + timedelta(minutes=1))) == 600

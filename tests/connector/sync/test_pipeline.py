@@ -322,3 +322,23 @@ def test_a_backtest_reads_nothing_after_its_as_of_while_a_present_run_keeps_futu
         crm, state_store, NOW, Clock(NOW + timedelta(hours=1)), full=True, as_of_given=True
     )
     assert present.activities_read == backtest.activities_read + 1
+
+
+def test_what_an_adapter_asks_to_remember_reaches_its_next_run(state_store: StateStore) -> None:
+    recalled: list[str] = []
+
+    class Remembering(MemoryAdapter):
+        def memory(self) -> str:
+            return f"after {len(self.crm.calls)} calls"
+
+        def recall(self, memory: str) -> None:
+            recalled.append(memory)
+
+    crm = seeded_crm()
+    Pipeline(settings(), Remembering(crm), state_store, Clock()).run(RunRequest(NOW))
+    kept = state_store.adapter_memory("csv")
+    assert kept is not None
+    assert kept.startswith("after ")
+    later = Clock(NOW + timedelta(minutes=15))
+    Pipeline(settings(), Remembering(crm), state_store, later).run(RunRequest(NOW))
+    assert recalled == [kept]
