@@ -103,18 +103,21 @@ class Receiver:
 
     async def refused(self, request: Request, error: Exception) -> Response:
         """Every refusal, in one place: status from STATUSES, counted, logged without the body."""
-        status = next(code for kind, code in STATUSES.items() if isinstance(error, kind))
-        reason = error.reason if isinstance(error, Rejected) else "store_unavailable"
+        status, reason, told = _refusal(error)
         source = getattr(request.state, "source", "unknown")
         self.metrics.rejected.labels(source, reason).inc()
-        message = error.message if isinstance(error, Rejected) else "state store unavailable"
-        # A StateError's text names the database, which a sender has no business seeing.
-        log.warning(
-            "webhook refused: %s",
-            message if status != 503 else error,
-            extra={"source": source, "reason": reason, "status": status},
-        )
-        return JSONResponse({"error": reason, "detail": message}, status_code=status)
+        logged = {"source": source, "reason": reason, "status": status}
+        log.warning("webhook refused: %s", error, extra=logged)
+        return JSONResponse({"error": reason, "detail": told}, status_code=status)
+
+
+def _refusal(error: Exception) -> tuple[int, str, str]:
+    """(HTTP status, metric reason, what the sender is told) for a refused request."""
+    status = next(code for kind, code in STATUSES.items() if isinstance(error, kind))
+    if isinstance(error, Rejected):
+        return status, error.reason, error.message
+    # A StateError's text names the database, which a sender has no business seeing.
+    return status, "store_unavailable", "state store unavailable; retry later"
 
 
 def create_app(
