@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
 )
@@ -76,6 +77,22 @@ class StateSettings(_Section):
     url: str | None = None
 
 
+class WebhookSettings(_Section):
+    """The webhook receiver of `leadscore serve` and the rescoring queue it feeds."""
+
+    #: Standard Webhooks secret (`whsec_` + base64); environment only:
+    #: LEADSCORE_WEBHOOKS__SECRET. `serve` refuses to start without it.
+    secret: SecretStr | None = None
+    #: Larger bodies are refused with 413 before they are read whole.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    #: The address senders reach the receiver at (behind a proxy), for the docs and `check`.
+    public_url: str | None = None
+    #: Events for one lead arriving within this many seconds are rescored once.
+    coalesce_seconds: float = Field(default=5, ge=0)
+    #: Queued leads the worker claims and rescores per batch.
+    batch_size: int = Field(default=200, ge=1)
+
+
 #: Placeholders a follow-up subject may use.
 TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
 
@@ -107,6 +124,7 @@ class CoreSettings(BaseSettings):
     follow_up: FollowUpSettings = FollowUpSettings()
     safety: SafetySettings = SafetySettings()
     state: StateSettings = StateSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -194,6 +212,7 @@ __all__ = [
     "FollowUpSettings",
     "SafetySettings",
     "StateSettings",
+    "WebhookSettings",
     "check_template",
     "read_settings",
 ]

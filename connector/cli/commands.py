@@ -255,6 +255,29 @@ def setup_command(
     _print_items("setup", items, as_json)
 
 
+@app.command()
+@exits_by_error
+def serve(
+    config: ConfigOption,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+    verbose: VerboseOption = False,
+    log_format: LogFormatOption = None,
+) -> None:
+    """Receive signed webhooks and queue their leads for rescoring (until SIGINT/SIGTERM)."""
+    log_options(verbose, log_format)
+    settings = _settings(config)
+    # Starlette and uvicorn only for this command: every other one starts without them.
+    from connector.webhooks import create_app, signing_key, store_ready, store_sink
+    from connector.webhooks.server import serve as run_server
+
+    signing_key(settings)  # a missing secret is refused before the state store is touched
+    with open_state(settings) as store:
+        receiver = create_app(settings, store_sink(store), store_ready(store))
+        log.info("serving webhooks", extra={"host": host, "port": port})
+        run_server(receiver, host, port)
+
+
 def _print_items(command: str, items: list[CheckItem], as_json: bool) -> None:
     failed = [item for item in items if not item.ok]
     if as_json:

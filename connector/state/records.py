@@ -79,3 +79,13 @@ class RunRecord:
     errors: int = 0
     as_of: datetime | None = None
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedEvent:
+    """One accepted webhook event: which lead to rescore (or forget), and the sender's id."""
+
+    source: str  # "generic" | "hubspot" | "salesforce"
+    event_id: str
+    lead_id: str
+    action: Literal["rescore", "forget"] = "rescore"

@@ -1,0 +1,140 @@
+"""The receiver: a Starlette app that answers 2xx only once the events are stored."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from standardwebhooks.webhooks import Webhook
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from connector.config import CoreSettings
+from connector.errors import ConfigError, StateError
+from connector.webhooks import generic
+from connector.webhooks.body import read_limited
+from connector.webhooks.errors import BadPayload, BadSignature, BodyTooLarge, Rejected
+from connector.webhooks.metrics import Metrics
+from connector.webhooks.sinks import Sink
+
+log = logging.getLogger("leadscore.webhooks")
+
+SECRET_VARIABLE = "LEADSCORE_WEBHOOKS__SECRET"  # noqa: S105 - a variable name, not a secret
+
+#: The one table of refusals -> HTTP statuses.
+STATUSES: dict[type[Exception], int] = {
+    BadPayload: 400,
+    BadSignature: 401,
+    BodyTooLarge: 413,
+    StateError: 503,
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def signing_key(settings: CoreSettings) -> Webhook:
+    """The generic endpoint's verifier; ConfigError naming the variable when none is usable."""
+    secret = settings.webhooks.secret
+    if secret is None or not secret.get_secret_value():
+        raise ConfigError(f"leadscore serve needs a webhook secret: set {SECRET_VARIABLE}")
+    try:
+        return Webhook(secret.get_secret_value())
+    except Exception:  # the library raises binascii.Error, EmptyWebhookSecretError, ...
+        raise ConfigError(f"{SECRET_VARIABLE} is not 'whsec_' followed by base64") from None
+
+
+class Receiver:
+    """The endpoints, with what they share: verifier, sink, probe, clock, metrics."""
+
+    def __init__(
+        self,
+        settings: CoreSettings,
+        sink: Sink,
+        ready: Callable[[], bool],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.webhook = signing_key(settings)
+        self.limit = settings.webhooks.max_body_bytes
+        self.sink, self.ready, self.clock = sink, ready, clock
+        self.metrics = Metrics()
+
+    async def healthz(self, request: Request) -> Response:
+        """Up: the process answers."""
+        return JSONResponse({"ok": True})
+
+    async def readyz(self, request: Request) -> Response:
+        """Ready: the state store answers, so accepted events can be stored."""
+        ok = await run_in_threadpool(self.ready)
+        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+
+    async def metrics_page(self, request: Request) -> Response:
+        """The counters in Prometheus' text format."""
+        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def generic(self, request: Request) -> Response:
+        """Verify, parse, store, and only then answer 202."""
+        request.state.source = generic.SOURCE
+        self.metrics.received.labels(generic.SOURCE).inc()
+        body = await read_limited(request, self.limit)
+        message_id = generic.verify(self.webhook, body, request.headers)
+        events = generic.events(message_id, body)
+        # The sink is blocking database I/O: off the event loop.
+        stored = await run_in_threadpool(self.sink, events, self.clock())
+        duplicates = len(events) - stored
+        self.metrics.stored.labels(generic.SOURCE).inc(stored)
+        self.metrics.duplicates.labels(generic.SOURCE).inc(duplicates)
+        log.info(
+            "webhook stored",
+            extra={
+                "source": generic.SOURCE,
+                "message_id": message_id,
+                "stored": stored,
+                "duplicates": duplicates,
+            },
+        )
+        return JSONResponse({"stored": stored, "duplicates": duplicates}, status_code=202)
+
+    async def refused(self, request: Request, error: Exception) -> Response:
+        """Every refusal, in one place: status from STATUSES, counted, logged without the body."""
+        status, reason, told = _refusal(error)
+        source = getattr(request.state, "source", "unknown")
+        self.metrics.rejected.labels(source, reason).inc()
+        logged = {"source": source, "reason": reason, "status": status}
+        log.warning("webhook refused: %s", error, extra=logged)
+        return JSONResponse({"error": reason, "detail": told}, status_code=status)
+
+
+def _refusal(error: Exception) -> tuple[int, str, str]:
+    """(HTTP status, metric reason, what the sender is told) for a refused request."""
+    status = next(code for kind, code in STATUSES.items() if isinstance(error, kind))
+    if isinstance(error, Rejected):
+        return status, error.reason, error.message
+    # A StateError's text names the database, which a sender has no business seeing.
+    return status, "store_unavailable", "state store unavailable; retry later"
+
+
+def create_app(
+    settings: CoreSettings,
+    sink: Sink,
+    ready: Callable[[], bool],
+    clock: Callable[[], datetime] = _utc_now,
+) -> Starlette:
+    """The receiver app; ConfigError when the webhook secret is missing or malformed."""
+    receiver = Receiver(settings, sink, ready, clock)
+    routes = [
+        Route("/healthz", receiver.healthz, methods=["GET"]),
+        Route("/readyz", receiver.readyz, methods=["GET"]),
+        Route("/metrics", receiver.metrics_page, methods=["GET"]),
+        Route("/webhooks/generic", receiver.generic, methods=["POST"]),
+    ]
+    handlers = {kind: receiver.refused for kind in STATUSES}
+    app = Starlette(routes=routes, exception_handlers=handlers)
+    app.state.receiver = receiver
+    return app
