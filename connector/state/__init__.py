@@ -7,11 +7,20 @@ and migrated by Alembic the first time `StateStore.open` sees a database.
 from __future__ import annotations
 
 from connector.state.database import default_state_url
-from connector.state.records import FailureRecord, RunRecord, TaskRecord, WrittenResult
+from connector.state.records import (
+    FailureRecord,
+    QueuedEvent,
+    QueuedLead,
+    RunRecord,
+    TaskRecord,
+    WrittenResult,
+)
 from connector.state.store import StateStore
 
 __all__ = [
     "FailureRecord",
+    "QueuedEvent",
+    "QueuedLead",
     "RunRecord",
     "StateStore",
     "TaskRecord",
