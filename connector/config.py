@@ -76,6 +76,16 @@ class StateSettings(_Section):
     url: str | None = None
 
 
+class WebhookSettings(_Section):
+    """How the worker drains the rescoring queue that webhooks fill."""
+
+    #: Wait this long after a lead's last event before rescoring it: a burst of edits in the
+    #: CRM becomes one rescore.
+    coalesce_seconds: float = Field(default=5, ge=0)
+    #: Leads claimed and rescored per batch (one read, one write batch per CRM limit).
+    batch_size: int = Field(default=200, ge=1)
+
+
 #: Placeholders a follow-up subject may use.
 TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
 
@@ -107,6 +117,7 @@ class CoreSettings(BaseSettings):
     follow_up: FollowUpSettings = FollowUpSettings()
     safety: SafetySettings = SafetySettings()
     state: StateSettings = StateSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
