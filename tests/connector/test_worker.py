@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -140,3 +142,23 @@ def test_a_forget_drops_what_the_state_knows_of_a_deleted_lead(state_store: Stat
 def test_back_off_doubles_up_to_an_hour() -> None:
     assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert retry_delay(8) == retry_delay(50) == timedelta(hours=1)
+
+
+def test_run_drains_until_stopped(state_store: StateStore) -> None:
+    crm, clock = synced(state_store)
+    make_high(crm, ("L2",), clock)
+    enqueue(state_store, clock, "L2")
+    clock.advance(PAST_DELAY)
+    stop = threading.Event()
+    loop = threading.Thread(target=worker(crm, state_store, clock).run, args=(stop, 0.01))
+
+    loop.start()
+    deadline = time.monotonic() + 30
+    while state_store.queue_depth() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    loop.join(timeout=30)
+
+    assert not loop.is_alive()
+    assert state_store.queue_depth() == 0
+    assert crm.fields["L2"].score == 140
