@@ -274,15 +274,17 @@ def _work_until_stopped(worker: Worker) -> None:
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
-        log.info("stopping after the current batch", extra={"signal": signum})
+        # Only set the event: logging here could deadlock on a lock the main thread holds.
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("worker started", extra={"claimant": worker.claimant})
     try:
         worker.run(stop, WORKER_POLL_SECONDS)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    log.info("worker stopped")
 
 
 def _print_drained(totals: WorkerReport, depth: int, as_json: bool) -> None:

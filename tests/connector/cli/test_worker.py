@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -43,3 +46,18 @@ def test_status_prints_the_queue_line(config: Path, capsys: pytest.CaptureFixtur
     enqueue(config, "L0001")
     assert main(["status", "--config", str(config)]) == 0
     assert "queue: 1 lead(s) waiting for a rescore" in capsys.readouterr().out
+
+
+def test_worker_exits_0_on_sigterm(config: Path) -> None:
+    command = [sys.executable, "-m", "connector", "worker", "--config", str(config)]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as worker:  # noqa: S603
+        try:
+            assert worker.stderr is not None
+            for line in worker.stderr:  # the signal handlers are in place once it says so
+                if "worker started" in line:
+                    break
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=30) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
