@@ -85,11 +85,12 @@ class WebhookSettings(_Section):
     secret: SecretStr | None = None
     #: Larger bodies are refused with 413 before they are read whole.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
-    #: The address senders reach the receiver at (behind a proxy), for the docs and `check`.
+    #: The address senders reach the receiver at (behind a proxy): HubSpot signs it.
     public_url: str | None = None
-    #: Events for one lead arriving within this many seconds are rescored once.
+    #: Wait this long after a lead's last event before rescoring it: a burst of edits in the
+    #: CRM becomes one rescore.
     coalesce_seconds: float = Field(default=5, ge=0)
-    #: Queued leads the worker claims and rescores per batch.
+    #: Leads claimed and rescored per batch (one read, one write batch per CRM limit).
     batch_size: int = Field(default=200, ge=1)
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -43,8 +47,12 @@ from connector.scoring import Scorer, ScoreResult
 from connector.sync import Pipeline, RunReport, RunRequest
 from connector.sync.vocabulary import rules_check
 from connector.timestamps import parse_as_of
+from connector.worker import Worker, WorkerReport
 
 log = logging.getLogger("leadscore.cli")
+
+#: How often an idle worker looks at the queue again.
+WORKER_POLL_SECONDS = 1.0
 
 
 def _settings(config: Path) -> CoreSettings:
@@ -218,6 +226,80 @@ def status(
         print(json.dumps(summary, ensure_ascii=False))
     else:
         print_status(Console(soft_wrap=True), summary)
+
+
+@app.command("worker")
+@exits_by_error
+def worker_command(
+    config: ConfigOption,
+    once: Annotated[
+        bool, typer.Option("--once", help="Rescore what is queued and ready now, then exit.")
+    ] = False,
+    as_json: JsonOption = False,
+    verbose: VerboseOption = False,
+    log_format: LogFormatOption = None,
+) -> None:
+    """Rescore the leads webhooks queued, until SIGTERM or Ctrl-C (or once with --once)."""
+    log_options(verbose, log_format)
+    settings = _settings(config)
+    with open_state(settings) as store:
+        worker = Worker(settings, store, lambda: build_adapter(settings, _log_problem))
+        if not once:
+            _work_until_stopped(worker)
+            return
+        totals = _drain_ready(worker)
+        depth = store.queue_depth()
+    _print_drained(totals, depth, as_json)
+    if totals.failed:
+        raise typer.Exit(EXIT_RECORDS_FAILED)
+
+
+def _log_problem(problem: InputProblem) -> None:
+    log.warning("skipped: %s", problem, extra={"source": problem.source})
+
+
+def _drain_ready(worker: Worker) -> WorkerReport:
+    """Batches until none is ready; failed leads back off, so each is tried once."""
+    totals = WorkerReport()
+    while (batch := worker.drain_once(datetime.now(UTC))).claimed:
+        totals.claimed += batch.claimed
+        totals.rescored += batch.rescored
+        totals.forgotten += batch.forgotten
+        totals.failed.update(batch.failed)
+    return totals
+
+
+def _work_until_stopped(worker: Worker) -> None:
+    """Run the worker until SIGTERM or SIGINT; the batch in hand is finished first."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        # Only set the event: logging here could deadlock on a lock the main thread holds.
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info("worker started", extra={"claimant": worker.claimant})
+    try:
+        worker.run(stop, WORKER_POLL_SECONDS)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("worker stopped")
+
+
+def _print_drained(totals: WorkerReport, depth: int, as_json: bool) -> None:
+    for lead_id, message in totals.failed.items():
+        log.warning("not written: %s: %s", lead_id, message)
+    if as_json:
+        failed = [{"lead_id": lead, "message": message} for lead, message in totals.failed.items()]
+        summary = {"command": "worker", "ok": not failed, "claimed": totals.claimed}
+        summary |= {"rescored": totals.rescored, "forgotten": totals.forgotten}
+        print(json.dumps(summary | {"failed": failed, "queue_depth": depth}, ensure_ascii=False))
+        return
+    print(
+        f"worker: rescored {totals.rescored}, forgot {totals.forgotten}, "
+        f"failed {len(totals.failed)}; {depth} lead(s) still queued"
+    )
 
 
 @app.command("check")

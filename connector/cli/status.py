@@ -17,7 +17,7 @@ _SHOWN = 10
 
 
 def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[str, Any]:
-    """Rule-set hash, cursor, recent runs, pending retries, unfinished tasks, next expiries."""
+    """Rule-set hash, cursor, runs, retries, unfinished tasks, the queue, next expiries."""
     stored_hash = store.ruleset_hash()
     running = store.is_running()
     failures = {kind: store.pending_failures(kind) for kind in (SCORE, TASK)}
@@ -52,6 +52,10 @@ def status_summary(store: StateStore, ruleset_hash: str, zone: tzinfo) -> dict[s
             }
             for task in store.refused_tasks(_SHOWN)
         ],
+        "queue": {
+            "depth": store.queue_depth(),
+            "oldest_queued_at": _local(store.oldest_queued_at(), zone),
+        },
         "next_expiries": [
             {
                 "lead_id": row.lead_id,
@@ -92,6 +96,7 @@ def print_status(console: Console, summary: dict[str, Any]) -> None:
     console.print(f"state: {summary['state']}", markup=False, highlight=False)
     console.print(f"rule set: {rules}", markup=False, highlight=False)
     console.print(f"cursor: {summary['cursor'] or '(no run yet)'}", markup=False, highlight=False)
+    console.print(_queue_line(summary["queue"]), markup=False, highlight=False)
     console.print(_runs_table(summary["runs"]))
     for run in summary["runs"]:
         if run["error"]:
@@ -106,6 +111,14 @@ def print_status(console: Console, summary: dict[str, Any]) -> None:
         console.print(_rows_table(title, summary["refused_tasks"]))
     if summary["next_expiries"]:
         console.print(_rows_table("Next score changes", summary["next_expiries"]))
+
+
+def _queue_line(queue: dict[str, Any]) -> str:
+    """The rescoring queue in one line: how many leads wait, since when."""
+    if not queue["depth"]:
+        return "queue: empty"
+    oldest = _short(queue["oldest_queued_at"])
+    return f"queue: {queue['depth']} lead(s) waiting for a rescore, oldest event {oldest}"
 
 
 def _runs_table(runs: list[dict[str, Any]]) -> Table:

@@ -10,6 +10,7 @@ from connector.state.database import default_state_url
 from connector.state.records import (
     FailureRecord,
     QueuedEvent,
+    QueuedLead,
     RunRecord,
     TaskRecord,
     WrittenResult,
@@ -19,6 +20,7 @@ from connector.state.store import StateStore
 __all__ = [
     "FailureRecord",
     "QueuedEvent",
+    "QueuedLead",
     "RunRecord",
     "StateStore",
     "TaskRecord",

@@ -81,11 +81,26 @@ class RunRecord:
     error: str | None = None
 
 
+#: What the worker does with a queued lead: score it again, or drop what the state knows of
+#: it (the lead was deleted in the CRM).
+QueueAction = Literal["rescore", "forget"]
+
+
 @dataclass(frozen=True, slots=True)
 class QueuedEvent:
     """One accepted webhook event: which lead to rescore (or forget), and the sender's id."""
 
     source: str  # "generic" | "hubspot" | "salesforce"
-    event_id: str
+    event_id: str  # the sender's own id (HubSpot eventId, Salesforce Notification Id, webhook-id)
     lead_id: str
-    action: Literal["rescore", "forget"] = "rescore"
+    action: QueueAction = "rescore"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedLead:
+    """A lead claimed from the rescoring queue: what to do, since when, and how often it failed."""
+
+    lead_id: str
+    action: QueueAction
+    first_event_at: datetime
+    attempts: int

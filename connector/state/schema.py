@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Dialect,
@@ -122,4 +123,35 @@ lock_holder = Table(
     Column("pid", Integer, nullable=False),
     Column("host", String(255), nullable=False),
     Column("since", UtcDateTime, nullable=False),
+)
+
+# The rescoring queue: one row per lead, however many webhook events named it (coalesced).
+rescore_queue = Table(
+    "rescore_queue",
+    metadata,
+    Column("lead_id", String(255), primary_key=True),
+    Column("action", String(16), nullable=False),
+    Column("first_event_at", UtcDateTime, nullable=False),
+    Column("last_event_at", UtcDateTime, nullable=False),
+    # Back-off: a lead whose write failed is not claimed again before this.
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("claimed_by", String(255), nullable=True),
+    Column("claimed_until", UtcDateTime, nullable=True),
+    # An event arrived while a worker held the claim: its rescore may have read the lead
+    # before the change, so finishing it must keep the row queued rather than delete it.
+    Column("requeued", Boolean, nullable=False),
+    Index("ix_rescore_queue_due_at", "due_at"),
+)
+
+# The webhook events already accepted, by the sender's own id: a replayed delivery is a no-op.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("source", String(32), primary_key=True),
+    Column("event_id", String(255), primary_key=True),
+    Column("lead_id", String(255), nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_webhook_events_received_at", "received_at"),
 )

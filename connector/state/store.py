@@ -7,7 +7,7 @@ import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Executable,
     String,
     Table,
     Update,
@@ -30,16 +31,26 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError
 
 from connector.errors import StateError
-from connector.state import database, lock
+from connector.state import database, lock, queue
 from connector.state.records import (
     RUN_MODES,
     FailureRecord,
+    QueuedEvent,
+    QueuedLead,
     RunRecord,
     TaskRecord,
     WrittenResult,
     as_utc,
 )
-from connector.state.schema import cursors, meta, runs, tasks, written_results
+from connector.state.schema import (
+    cursors,
+    meta,
+    rescore_queue,
+    runs,
+    tasks,
+    webhook_events,
+    written_results,
+)
 from connector.state.schema import failures as failures_table
 
 RULESET_HASH_KEY = "ruleset_hash"
@@ -336,6 +347,112 @@ class StateStore:
         with self._connect() as connection:
             row = connection.execute(query).first()
         return None if row is None else RunRecord(*row)
+
+    def forget_leads(self, lead_ids: Collection[str]) -> None:
+        """Drop the written results and score failures of leads deleted in the CRM."""
+        if not lead_ids:
+            return
+        with self._begin() as connection:
+            connection.execute(
+                written_results.delete().where(self._among(written_results.c.lead_id, lead_ids))
+            )
+            connection.execute(
+                failures_table.delete().where(
+                    failures_table.c.kind == "score",
+                    self._among(failures_table.c.record_id, lead_ids),
+                )
+            )
+
+    # -- rescoring queue --------------------------------------------------------------------
+
+    def enqueue(self, events: Sequence[QueuedEvent], at: datetime) -> int:
+        """Store the events durably in one transaction; how many were new.
+
+        Deduplicated on (source, event_id), coalesced per lead; accepted ids older than
+        seven days are pruned on the way.
+        """
+        accept = queue.accept_event(self._insert(webhook_events))
+        with self._begin() as connection:
+            connection.execute(queue.prune_events(at))
+            new = [event for event in events if self._accepted(connection, accept, event, at)]
+            rows = [
+                queue.queue_row(lead, action, at) for lead, action in queue.coalesced(new).items()
+            ]
+            if rows:
+                connection.execute(queue.queue_lead(self._insert(rescore_queue)), rows)
+        return len(new)
+
+    @staticmethod
+    def _accepted(
+        connection: Connection, accept: Executable, event: QueuedEvent, at: datetime
+    ) -> bool:
+        """Record the event's id; False when it was seen before (a replayed delivery)."""
+        row = {"source": event.source, "event_id": event.event_id, "lead_id": event.lead_id}
+        inserted = connection.execute(accept, row | {"received_at": as_utc(at)}).first()
+        return inserted is not None
+
+    def claim_queued(
+        self,
+        limit: int,
+        *,
+        ready_before: datetime,
+        claimant: str,
+        lease: timedelta,
+        now: datetime,
+    ) -> list[QueuedLead]:
+        """Claim up to `limit` ready leads for `claimant` until `now + lease`, oldest first.
+
+        Ready: the last event at or before `ready_before` (the coalescing delay), due (the
+        back-off) and not claimed under a live lease. PostgreSQL claims with FOR UPDATE SKIP
+        LOCKED, SQLite under its write lock: two workers never take the same row.
+        """
+        statement = queue.claim(
+            limit,
+            ready_before=ready_before,
+            claimant=claimant,
+            lease=lease,
+            now=now,
+            skip_locked=self._engine.dialect.name == "postgresql",
+        )
+        with self._begin() as connection:
+            rows = connection.execute(statement).all()
+        return queue.claimed([tuple(row) for row in rows])
+
+    def finish_queued(self, lead_ids: Collection[str]) -> None:
+        """Rescored: remove the rows, but keep those that got a new event meanwhile."""
+        if not lead_ids:
+            return
+        among = self._among(rescore_queue.c.lead_id, lead_ids)
+        with self._begin() as connection:
+            connection.execute(queue.done(rescore_queue.delete().where(among)))
+            connection.execute(queue.released(rescore_queue.update().where(among)))
+
+    def fail_queued(
+        self, failures: Mapping[str, str], *, now: datetime, retry_at: datetime
+    ) -> None:
+        """Keep the failed leads queued: attempts+1, last error, due at retry_at, claim released."""
+        if not failures:
+            return
+        rows = [{"failed_lead": lead, "error": message} for lead, message in failures.items()]
+        # A retry due in the past would only mean "now"; keep the stored time honest.
+        statement = queue.failed(max(as_utc(retry_at), as_utc(now)))
+        with self._begin() as connection:
+            connection.execute(statement, rows)
+
+    def queue_depth(self) -> int:
+        """How many leads wait in the rescoring queue, claimed or not."""
+        with self._connect() as connection:
+            count: int = connection.execute(
+                select(func.count()).select_from(rescore_queue)
+            ).scalar_one()
+        return count
+
+    def oldest_queued_at(self) -> datetime | None:
+        """When the oldest event still waiting in the queue arrived."""
+        query = select(func.min(rescore_queue.c.first_event_at))
+        with self._connect() as connection:
+            value: datetime | None = connection.execute(query).scalar_one()
+        return value
 
     # -- plumbing ---------------------------------------------------------------------------
 

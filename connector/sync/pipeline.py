@@ -128,6 +128,8 @@ class Pipeline:
         self._reconcile_reserved_tasks()
         plan = self._plan(report, cursor, progress)
         self._execute(plan, report)
+        if report.request.lead_ids is not None:
+            return  # leads named by webhooks: the cursor still covers everything else
         self.store.set_cursor(LEADS_CURSOR, cursor_next)
         memory = self.adapter.memory()
         if memory is not None:
@@ -183,12 +185,16 @@ class Pipeline:
     def _mode(self, request: RunRequest) -> tuple[str, datetime | None]:
         """Full when asked, on the first run, or when the rules changed; and the cursor."""
         cursor = self.store.cursor(LEADS_CURSOR)
+        if request.lead_ids is not None:
+            return "incremental", cursor
         stale_rules = self.store.ruleset_hash() != self.scorer.ruleset_hash
         full = request.full or request.rewrite or cursor is None or stale_rules
         return ("full" if full else "incremental"), cursor
 
     def _selection(self, report: RunReport, cursor: datetime | None) -> set[str] | None:
         """Lead ids to rescore, or None for every lead (a full run)."""
+        if report.request.lead_ids is not None:
+            return set(report.request.lead_ids)
         if report.mode == "full" or cursor is None:
             return None
         selected = self.adapter.changed_lead_ids(cursor)

@@ -24,6 +24,9 @@ class RunRequest:
     #: Whether `now` was asked for (`--as-of`) rather than the wall clock: the run record says so.
     as_of_given: bool = False
     wait_for_lock: bool = False
+    #: Rescore exactly these leads (the webhook worker): an incremental run that leaves the
+    #: cursor and the rule-set hash alone, as it did not look at the other leads.
+    lead_ids: frozenset[str] | None = None
 
 
 @dataclass(slots=True)

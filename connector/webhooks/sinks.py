@@ -14,9 +14,7 @@ Sink = Callable[[Sequence[QueuedEvent], datetime], int]
 
 def store_sink(store: StateStore) -> Sink:
     """The store's durable queue as a sink."""
-    # TODO(merge): `StateStore.enqueue` arrives with the queue branch (issue 13); until the
-    # merge this branch's store lacks it, hence the ignore, to be dropped then.
-    return store.enqueue  # type: ignore[attr-defined,no-any-return]
+    return store.enqueue
 
 
 def store_ready(store: StateStore) -> Callable[[], bool]:

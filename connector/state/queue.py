@@ -1,0 +1,141 @@
+"""The rescoring queue's statements: dedupe of replayed events, coalescing, leased claims.
+
+One row per lead, however many events named it. A worker claims ready rows for a lease;
+a claim that outlives its lease (the worker died) lapses and the row is claimed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Delete, Update, bindparam, case, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
+
+from connector.state.records import QueueAction, QueuedEvent, QueuedLead, as_utc
+from connector.state.schema import rescore_queue, webhook_events
+
+#: How long an accepted event id is remembered: senders retry for hours, not for weeks.
+DEDUPE_RETENTION = timedelta(days=7)
+
+Insert = sqlite.Insert | postgresql.Insert
+
+
+def coalesced(events: Sequence[QueuedEvent]) -> dict[str, QueueAction]:
+    """Per lead, the action its events ask for; a forget wins, as one delivery has no order."""
+    actions: dict[str, QueueAction] = {}
+    for event in events:
+        previous = actions.get(event.lead_id)
+        actions[event.lead_id] = "forget" if "forget" in (event.action, previous) else "rescore"
+    return actions
+
+
+def prune_events(at: datetime) -> Delete:
+    """Forget accepted event ids past the retention: an indexed range, cheap on every enqueue."""
+    cutoff = as_utc(at) - DEDUPE_RETENTION
+    return webhook_events.delete().where(webhook_events.c.received_at < cutoff)
+
+
+def accept_event(statement: Insert) -> ReturningInsert[Any]:
+    """Insert an event id unless already seen: no row returned means a replay."""
+    # RETURNING, not rowcount: drivers disagree on the rowcount of a DO NOTHING.
+    statement = statement.on_conflict_do_nothing(index_elements=["source", "event_id"])
+    return statement.returning(webhook_events.c.event_id)
+
+
+def queue_lead(statement: Insert) -> Insert:
+    """Insert a lead's row, or fold the new events into it.
+
+    A later event decides the action (a rescore after a forget: the lead is back); events of
+    the same instant cannot be ordered, so there a forget wins. `requeued` tells a worker
+    holding the claim that its rescore may predate this event.
+    """
+    queued, new = rescore_queue.c, statement.excluded
+    later = new.last_event_at > queued.last_event_at
+    action = case((later, new.action), (new.action == "forget", new.action), else_=queued.action)
+    return statement.on_conflict_do_update(
+        index_elements=["lead_id"],
+        set_={
+            "action": action,
+            "last_event_at": case((later, new.last_event_at), else_=queued.last_event_at),
+            "requeued": True,
+        },
+    )
+
+
+def queue_row(lead_id: str, action: QueueAction, at: datetime) -> dict[str, object]:
+    """A new queue row: due at once, never attempted, unclaimed."""
+    at = as_utc(at)
+    return {"lead_id": lead_id, "action": action, "first_event_at": at, "last_event_at": at} | {
+        "due_at": at,
+        "attempts": 0,
+        "requeued": False,
+    }
+
+
+def claim(
+    limit: int,
+    *,
+    ready_before: datetime,
+    claimant: str,
+    lease: timedelta,
+    now: datetime,
+    skip_locked: bool,
+) -> Update:
+    """Claim up to `limit` ready rows, oldest first, in one statement that returns them."""
+    queued, now = rescore_queue.c, as_utc(now)
+    ready = (
+        select(queued.lead_id)
+        .where(queued.last_event_at <= as_utc(ready_before), queued.due_at <= now)
+        .where((queued.claimed_until.is_(None)) | (queued.claimed_until <= now))
+        .order_by(queued.first_event_at, queued.lead_id)
+        .limit(limit)
+    )
+    if skip_locked:
+        # Rows another worker is claiming right now are passed over, not waited for.
+        ready = ready.with_for_update(skip_locked=True)
+    statement = rescore_queue.update().where(queued.lead_id.in_(ready.scalar_subquery()))
+    statement = statement.values(claimed_by=claimant, claimed_until=now + lease, requeued=False)
+    return statement.returning(
+        queued.lead_id, queued.action, queued.first_event_at, queued.attempts
+    )
+
+
+def claimed(rows: Sequence[tuple[str, QueueAction, datetime, int]]) -> list[QueuedLead]:
+    """The claimed rows as records, oldest event first (RETURNING keeps no order)."""
+    leads = [QueuedLead(*row) for row in rows]
+    return sorted(leads, key=lambda lead: (lead.first_event_at, lead.lead_id))
+
+
+def done(statement: Delete) -> Delete:
+    """Delete a rescored row, unless an event arrived during its claim."""
+    return statement.where(rescore_queue.c.requeued.is_(False))
+
+
+def released(statement: Update) -> Update:
+    """Keep a rescored row that got new events meanwhile: unclaimed, due, its count reset."""
+    queued = rescore_queue.c
+    return statement.where(queued.requeued.is_(True)).values(
+        claimed_by=None,
+        claimed_until=None,
+        requeued=False,
+        attempts=0,
+        last_error=None,
+        first_event_at=queued.last_event_at,
+        due_at=queued.last_event_at,
+    )
+
+
+def failed(retry_at: datetime) -> Update:
+    """Count one more attempt of a row (bound per lead), due again at `retry_at`, unclaimed."""
+    queued = rescore_queue.c
+    statement = rescore_queue.update().where(queued.lead_id == bindparam("failed_lead"))
+    return statement.values(
+        attempts=queued.attempts + 1,
+        last_error=bindparam("error"),
+        due_at=as_utc(retry_at),
+        claimed_by=None,
+        claimed_until=None,
+    )
