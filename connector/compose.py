@@ -6,6 +6,7 @@ The one module of `connector/` that imports `adapters/`. Adding a CRM adds its p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
@@ -14,7 +15,7 @@ from pydantic import create_model, field_validator, model_validator
 from adapters import files, hubspot, salesforce
 from connector.config import CoreSettings, CrmSettings, read_settings
 from connector.errors import ConfigError
-from connector.ports import Adapter, AdapterContext, AdapterPlugin, ProblemSink
+from connector.ports import Adapter, AdapterContext, AdapterPlugin, ProblemSink, WebhookSupport
 from connector.state import StateStore, default_state_url
 
 PLUGINS: dict[str, AdapterPlugin[Any]] = {
@@ -86,6 +87,24 @@ def build_adapter(settings: CoreSettings, on_problem: ProblemSink) -> Adapter:
     return plugin.build(config, context)
 
 
+@dataclass(frozen=True, slots=True)
+class CrmWebhook:
+    """The configured CRM's own pushes, as the receiver serves them at /webhooks/<name>."""
+
+    name: str
+    section: Any
+    support: WebhookSupport[Any]
+
+
+def crm_webhook(settings: CoreSettings) -> CrmWebhook | None:
+    """The configured adapter's webhook support, when it has one (HubSpot, Salesforce)."""
+    name = settings.crm.adapter
+    plugin, config = PLUGINS.get(name), section(settings, name)
+    if plugin is None or plugin.webhook is None or config is None:
+        return None
+    return CrmWebhook(name, config, plugin.webhook)
+
+
 def open_state(settings: CoreSettings, *, dry_run: bool = False) -> StateStore:
     """The configured state store; a dry run on a store that does not exist yet creates none."""
     url = settings.state.url
@@ -97,4 +116,12 @@ def open_state(settings: CoreSettings, *, dry_run: bool = False) -> StateStore:
     return StateStore.open(url)
 
 
-__all__ = ["PLUGINS", "Settings", "build_adapter", "load_settings", "open_state"]
+__all__ = [
+    "PLUGINS",
+    "CrmWebhook",
+    "Settings",
+    "build_adapter",
+    "crm_webhook",
+    "load_settings",
+    "open_state",
+]

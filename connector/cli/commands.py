@@ -38,7 +38,7 @@ from connector.cli.app import (
 from connector.cli.status import print_status, status_summary
 from connector.cli.summary import explanation, run_summary
 from connector.cli.tables import explain_table, items_table, problems_text, run_line, run_tables
-from connector.compose import build_adapter, load_settings, open_state
+from connector.compose import build_adapter, crm_webhook, load_settings, open_state
 from connector.config import CoreSettings
 from connector.errors import InputError
 from connector.logs import hide_in_logs, secret_values
@@ -346,18 +346,38 @@ def serve(
     verbose: VerboseOption = False,
     log_format: LogFormatOption = None,
 ) -> None:
-    """Receive signed webhooks and queue their leads for rescoring (until SIGINT/SIGTERM)."""
+    """Receive signed webhooks, queue their leads, and rescore them (until SIGINT/SIGTERM)."""
     log_options(verbose, log_format)
     settings = _settings(config)
     # Starlette and uvicorn only for this command: every other one starts without them.
     from connector.webhooks import create_app, signing_key, store_ready, store_sink
+    from connector.webhooks.crm import CrmEndpoint
     from connector.webhooks.server import serve as run_server
 
     signing_key(settings)  # a missing secret is refused before the state store is touched
+    hook = crm_webhook(settings)
+    crm = None if hook is None else CrmEndpoint(hook.name, hook.section, hook.support)
     with open_state(settings) as store:
-        receiver = create_app(settings, store_sink(store), store_ready(store))
-        log.info("serving webhooks", extra={"host": host, "port": port})
-        run_server(receiver, host, port)
+        receiver = create_app(settings, store_sink(store), store_ready(store), crm=crm)
+        worker = Worker(settings, store, lambda: build_adapter(settings, _log_problem))
+        with _worker_beside(worker):
+            log.info("serving webhooks", extra={"host": host, "port": port})
+            run_server(receiver, host, port)
+
+
+@contextmanager
+def _worker_beside(worker: Worker) -> Iterator[None]:
+    """The queue worker in a thread of its own while the block runs; its batch is finished."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=worker.run, args=(stop, WORKER_POLL_SECONDS), name="leadscore-worker", daemon=True
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _print_items(command: str, items: list[CheckItem], as_json: bool) -> None:

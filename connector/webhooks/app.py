@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from connector.config import CoreSettings
-from connector.errors import ConfigError, StateError
+from connector.errors import ConfigError, StateError, WebhookRejected
 from connector.webhooks import generic
 from connector.webhooks.body import read_limited
+from connector.webhooks.crm import CrmEndpoint
 from connector.webhooks.errors import BadPayload, BadSignature, BodyTooLarge, Rejected
 from connector.webhooks.metrics import Metrics
 from connector.webhooks.sinks import Sink
@@ -59,9 +60,12 @@ class Receiver:
         sink: Sink,
         ready: Callable[[], bool],
         clock: Callable[[], datetime],
+        crm: CrmEndpoint | None = None,
     ) -> None:
         self.webhook = signing_key(settings)
         self.limit = settings.webhooks.max_body_bytes
+        self.public_url = settings.webhooks.public_url
+        self.crm = crm
         self.sink, self.ready, self.clock = sink, ready, clock
         self.metrics = Metrics()
 
@@ -101,6 +105,31 @@ class Receiver:
         )
         return JSONResponse({"stored": stored, "duplicates": duplicates}, status_code=202)
 
+    async def crm_push(self, request: Request) -> Response:
+        """The CRM's own push: the adapter verifies and reads it; stored before the answer."""
+        crm = self.crm
+        if crm is None:  # the route exists only with a CRM endpoint
+            return JSONResponse({"error": "not_found"}, status_code=404)
+        request.state.source = crm.name
+        self.metrics.received.labels(crm.name).inc()
+        body = await read_limited(request, self.limit)
+        try:
+            queued = crm.read(request, body, self.public_url, self.clock())
+        except WebhookRejected as error:
+            self.metrics.rejected.labels(crm.name, f"http_{error.status}").inc()
+            extra = {"source": crm.name, "status": error.status}
+            log.warning("webhook refused: %s", error, extra=extra)
+            return crm.rejected(error.status, error.reason)
+        try:
+            stored = await run_in_threadpool(self.sink, queued, self.clock())
+        except StateError:
+            self.metrics.rejected.labels(crm.name, "store_unavailable").inc()
+            return crm.rejected(503, "state store unavailable; retry later")
+        self.metrics.stored.labels(crm.name).inc(stored)
+        self.metrics.duplicates.labels(crm.name).inc(len(queued) - stored)
+        log.info("webhook stored", extra={"source": crm.name, "stored": stored})
+        return crm.accepted(stored, len(queued) - stored)
+
     async def refused(self, request: Request, error: Exception) -> Response:
         """Every refusal, in one place: status from STATUSES, counted, logged without the body."""
         status, reason, told = _refusal(error)
@@ -125,15 +154,18 @@ def create_app(
     sink: Sink,
     ready: Callable[[], bool],
     clock: Callable[[], datetime] = _utc_now,
+    crm: CrmEndpoint | None = None,
 ) -> Starlette:
     """The receiver app; ConfigError when the webhook secret is missing or malformed."""
-    receiver = Receiver(settings, sink, ready, clock)
+    receiver = Receiver(settings, sink, ready, clock, crm)
     routes = [
         Route("/healthz", receiver.healthz, methods=["GET"]),
         Route("/readyz", receiver.readyz, methods=["GET"]),
         Route("/metrics", receiver.metrics_page, methods=["GET"]),
         Route("/webhooks/generic", receiver.generic, methods=["POST"]),
     ]
+    if crm is not None:
+        routes.append(Route(crm.path, receiver.crm_push, methods=["POST"]))
     handlers = {kind: receiver.refused for kind in STATUSES}
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.receiver = receiver

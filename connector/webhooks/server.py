@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
 import uvicorn
 from starlette.applications import Starlette
 
@@ -22,6 +27,26 @@ def server_config(app: Starlette, host: str, port: int) -> uvicorn.Config:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn's server, with leadscore's signal handling instead of its own."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn re-raises SIGTERM after its graceful shutdown, so the process would end by
+        # the signal (exit -15); a scheduler expects a clean stop to exit 0.
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        # A second signal stops at once, as uvicorn's own handler does.
+        self.force_exit = self.should_exit
+        self.should_exit = True
+
+
 def serve(app: Starlette, host: str, port: int) -> None:
-    """Serve until SIGINT or SIGTERM (uvicorn finishes in-flight requests first)."""
-    uvicorn.Server(server_config(app, host, port)).run()
+    """Serve until SIGINT or SIGTERM (in-flight requests are finished first), then return."""
+    _Server(server_config(app, host, port)).run()
