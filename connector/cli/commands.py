@@ -41,7 +41,7 @@ from connector.cli.tables import explain_table, items_table, problems_text, run_
 from connector.compose import build_adapter, crm_webhook, load_settings, open_state
 from connector.config import CoreSettings
 from connector.errors import InputError
-from connector.logs import hide_in_logs, secret_values
+from connector.logs import LogFormat, hide_in_logs, secret_values
 from connector.ports import Adapter, CheckItem, InputProblem, ProblemSink
 from connector.scoring import Scorer, ScoreResult
 from connector.sync import Pipeline, RunReport, RunRequest
@@ -55,8 +55,9 @@ log = logging.getLogger("leadscore.cli")
 WORKER_POLL_SECONDS = 1.0
 
 
-def _settings(config: Path) -> CoreSettings:
-    """Load the config and make sure none of its secrets can reach a log line or the terminal."""
+def _settings(config: Path, verbose: bool, log_format: LogFormat | None) -> CoreSettings:
+    """Apply the command's log options, load the config, and hide its secrets from output."""
+    log_options(verbose, log_format)
     settings = load_settings(config)
     hide_in_logs(secret_values(settings))
     return settings
@@ -107,8 +108,7 @@ def sync(
     log_format: LogFormatOption = None,
 ) -> None:
     """Score leads and write what changed (scores, bands, reasons, follow-up tasks)."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     now = parse_as_of(as_of, settings.zone)
     request = RunRequest(
         now,
@@ -182,8 +182,7 @@ def explain(
     log_format: LogFormatOption = None,
 ) -> None:
     """Show every rule that gave a lead points, and when its score next changes."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     with _adapter(settings) as adapter:
         result = _explain(settings, adapter, lead_id, as_of)
     if as_json:
@@ -218,10 +217,9 @@ def status(
     log_format: LogFormatOption = None,
 ) -> None:
     """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     with open_state(settings, dry_run=True) as store:
-        summary = status_summary(store, Scorer(settings.scoring).ruleset_hash, settings.zone)
+        summary = status_summary(store, settings.scoring.content_hash(), settings.zone)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
@@ -240,8 +238,7 @@ def worker_command(
     log_format: LogFormatOption = None,
 ) -> None:
     """Rescore the leads webhooks queued, until SIGTERM or Ctrl-C (or once with --once)."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     with open_state(settings) as store:
         worker = Worker(settings, store, lambda: build_adapter(settings, _log_problem))
         if not once:
@@ -311,8 +308,7 @@ def check_command(
     log_format: LogFormatOption = None,
 ) -> None:
     """Check that the CRM is ready: login, mapped fields, task creation, API budget."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     with _adapter(settings) as adapter:
         items = [*adapter.check(), rules_check(settings.scoring, adapter.vocabulary())]
     _print_items("check", items, as_json)
@@ -330,8 +326,7 @@ def setup_command(
     log_format: LogFormatOption = None,
 ) -> None:
     """Create the result fields (and the access to them) that the mapping needs."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     with _adapter(settings) as adapter:
         items = adapter.setup(dry_run=dry_run)
     _print_items("setup", items, as_json)
@@ -347,8 +342,7 @@ def serve(
     log_format: LogFormatOption = None,
 ) -> None:
     """Receive signed webhooks, queue their leads, and rescore them (until SIGINT/SIGTERM)."""
-    log_options(verbose, log_format)
-    settings = _settings(config)
+    settings = _settings(config, verbose, log_format)
     # Starlette and uvicorn only for this command: every other one starts without them.
     from connector.webhooks import create_app, signing_key, store_ready, store_sink
     from connector.webhooks.crm import CrmEndpoint
