@@ -82,10 +82,11 @@ def read_webhook(
     payload = _json(request.body)
     if isinstance(payload, dict):
         return [workflow_event(payload, request.body)]
+    events = _event_list(payload)
     if sender is Sender.WORKFLOW_KEY:
         # The workflow's key vouches for one enrolled contact, never for app events (a forget).
         raise WebhookRejected(401, "the workflow key is accepted for a workflow's contact only")
-    return app_events(_event_list(payload), interest)
+    return app_events(events, interest)
 
 
 def _json(body: bytes) -> Any:
