@@ -6,7 +6,7 @@ The one module of `connector/` that imports `adapters/`. Adding a CRM adds its p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -15,7 +15,14 @@ from pydantic import create_model, field_validator, model_validator
 from adapters import files, hubspot, salesforce
 from connector.config import CoreSettings, CrmSettings, read_settings
 from connector.errors import ConfigError
-from connector.ports import Adapter, AdapterContext, AdapterPlugin, ProblemSink, WebhookSupport
+from connector.ports import (
+    Adapter,
+    AdapterContext,
+    AdapterPlugin,
+    InputProblem,
+    ProblemSink,
+    WebhookSupport,
+)
 from connector.state import StateStore, default_state_url
 
 PLUGINS: dict[str, AdapterPlugin[Any]] = {
@@ -102,7 +109,22 @@ def crm_webhook(settings: CoreSettings) -> CrmWebhook | None:
     plugin, config = PLUGINS.get(name), section(settings, name)
     if plugin is None or plugin.webhook is None or config is None:
         return None
-    return CrmWebhook(name, config, plugin.webhook)
+    return CrmWebhook(name, config, _bound(plugin.webhook, config, settings))
+
+
+def _bound(
+    support: WebhookSupport[Any], config: Any, settings: CoreSettings
+) -> WebhookSupport[Any]:
+    """The support with its reader bound to the run's mapping, when the adapter asks for it."""
+    if support.bind is None:
+        return support
+    context = AdapterContext(settings.crm.mapping, settings.zone, _unused_problem_sink)
+    reader = support.bind(config, context)
+    return replace(support, read=lambda _section, request: reader(request))
+
+
+def _unused_problem_sink(problem: InputProblem) -> None:
+    """Binding a webhook reader reads no records, so it reports no input problems."""
 
 
 def open_state(settings: CoreSettings, *, dry_run: bool = False) -> StateStore:

@@ -264,3 +264,8 @@ class WebhookSupport(Generic[S]):
     accepted: Callable[[int], WebhookReply] | None = None
     #: The answer to a rejected request, or when the events could not be stored (None: JSON).
     rejected: Callable[[int, str], WebhookReply] | None = None
+    #: Builds, once at startup, a reader that also knows the run's context (what the mapping
+    #: reads, say); the receiver then uses it in place of `read`. None: `read` as it is.
+    bind: Callable[[S, AdapterContext], Callable[[WebhookRequest], list[WebhookEvent]]] | None = (
+        None
+    )

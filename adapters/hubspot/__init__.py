@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from adapters.hubspot.settings import HubSpotSettings
 from connector.ports import (
     Adapter,
@@ -23,10 +25,19 @@ def build(settings: HubSpotSettings, context: AdapterContext) -> Adapter:
 
 
 def read_webhook(settings: HubSpotSettings, request: WebhookRequest) -> list[WebhookEvent]:
-    """Verify a HubSpot app webhook (v3 signature) and read the leads it names."""
+    """Verify a HubSpot app or workflow webhook and read the leads it names."""
     from adapters.hubspot.webhooks import read_webhook as read
 
     return read(settings, request)
+
+
+def bind_webhook(
+    settings: HubSpotSettings, context: AdapterContext
+) -> Callable[[WebhookRequest], list[WebhookEvent]]:
+    """The webhook reader that knows which engagements the mapping reads."""
+    from adapters.hubspot.webhooks import webhook_reader
+
+    return webhook_reader(settings, context.mapping_path())
 
 
 def has_token(settings: HubSpotSettings) -> bool:
@@ -42,7 +53,7 @@ PLUGIN = AdapterPlugin(
         "needs a private app's access token in the environment: set LEADSCORE_HUBSPOT__ACCESS_TOKEN"
     ),
     ready=has_token,
-    webhook=WebhookSupport(read=read_webhook),
+    webhook=WebhookSupport(read=read_webhook, bind=bind_webhook),
 )
 
 __all__ = ["PLUGIN", "HubSpotSettings"]

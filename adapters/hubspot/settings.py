@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
+# Variable names, not secrets.
+APP_SECRET_VARIABLE = "LEADSCORE_HUBSPOT__WEBHOOK_SECRET"  # noqa: S105
+WORKFLOW_SECRET_VARIABLE = "LEADSCORE_HUBSPOT__WORKFLOW_SECRET"  # noqa: S105
+#: The request header a workflow's "Send a webhook" action sends its API key in.
+WORKFLOW_SECRET_HEADER = "X-Leadscore-Workflow-Key"  # noqa: S105
+#: A shared key shorter than this is too easy to guess.
+MIN_WORKFLOW_SECRET = 24
+
 
 class HubSpotSettings(BaseModel):
-    """Connection settings; the token and webhook secret come from the environment only."""
+    """Connection settings; the token and webhook secrets come from the environment only."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -25,7 +33,10 @@ class HubSpotSettings(BaseModel):
     #: How often a ten-secondly 429 is retried (with backoff) before the call fails.
     rate_limit_retries: int = Field(default=6, ge=0)
     access_token: SecretStr | None = None
+    #: The app's client secret: it signs app webhooks and a workflow's request signature.
     webhook_secret: SecretStr | None = None
+    #: The key a workflow's "Send a webhook" action sends in WORKFLOW_SECRET_HEADER.
+    workflow_secret: SecretStr | None = None
 
     @model_validator(mode="after")
     def _ascii_token(self) -> HubSpotSettings:
@@ -39,5 +50,22 @@ class HubSpotSettings(BaseModel):
                 "LEADSCORE_HUBSPOT__ACCESS_TOKEN has a non-ASCII character (a full-width letter"
                 " or a typographic quote, as pasting from a document leaves): copy the private"
                 " app's token from HubSpot again"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _usable_workflow_secret(self) -> HubSpotSettings:
+        """The workflow's key travels in a header (ASCII) and must resist guessing.
+
+        Checked on the whole section, not the field, so the error shows no part of the key.
+        """
+        secret = self.workflow_secret
+        if secret is None:
+            return self
+        value = secret.get_secret_value()
+        if not value.isascii() or len(value) < MIN_WORKFLOW_SECRET:
+            raise ValueError(
+                f"{WORKFLOW_SECRET_VARIABLE} must be at least {MIN_WORKFLOW_SECRET} ASCII"
+                " characters (e.g. the output of `openssl rand -hex 24`)"
             )
         return self
