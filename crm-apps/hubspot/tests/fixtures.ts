@@ -1,3 +1,5 @@
+import type { RenderedNode } from '@hubspot/ui-extensions/testing';
+
 /** Breakdown fields as the sync writes them (BREAKDOWN-SCHEMA v1), for tests and screenshots. */
 
 /** The pinned example, extended with a second engagement rule and a dropped evidence item. */
@@ -77,4 +79,11 @@ export const NEVER_SCORED: Record<string, string | null> = {
 /** Replaces the narrow/no-break spaces ICU puts in dates, so expectations read plainly. */
 export function plain(text: string | null | undefined): string {
   return (text ?? '').replace(/[\u202f\u00a0]/g, ' ');
+}
+
+/** All text under a rendered node, one line per text node (a node's own `text` skips nested elements). */
+export function allText(node: RenderedNode | null | undefined): string {
+  if (!node) return '';
+  if (node.nodeType === 'text') return plain(node.text);
+  return node.childNodes.map((child) => allText(child)).filter((line) => line !== '').join('\n');
 }
