@@ -20,11 +20,11 @@ describe('parseBreakdown', () => {
     expect(breakdown.rules.map((rule) => rule.id)).toEqual([
       'web-visits',
       'industry-automotive',
-      'trade-show-visit',
       'title-senior',
+      'trade-show-visit',
       'free-mail',
     ]);
-    const show = breakdown.rules[2];
+    const show = breakdown.rules[3];
     expect(show).toMatchObject({
       label: '展示会来場',
       points: 10,
@@ -79,7 +79,7 @@ describe('parseBreakdown', () => {
       decay: { half_life_days: 30 },
       rules: [
         {
-          ...SCORED_BREAKDOWN.rules[2],
+          ...SCORED_BREAKDOWN.rules[3],
           weight_source: 'ml',
           evidence: [{ id: 'A-1001', at: '2026-11-03T01:30:00Z', channel: 'booth' }],
         },
@@ -118,7 +118,7 @@ describe('parseBreakdown', () => {
     const quiet = {
       ...SCORED_BREAKDOWN,
       next_change_at: null,
-      rules: [{ ...SCORED_BREAKDOWN.rules[2], until: null, measure: null }],
+      rules: [{ ...SCORED_BREAKDOWN.rules[3], until: null, measure: null }],
     };
     const breakdown = ok(serialise(quiet));
     expect(breakdown.nextChangeAt).toBeNull();
@@ -126,7 +126,7 @@ describe('parseBreakdown', () => {
   });
 
   it('drops dates it cannot read instead of showing them', () => {
-    const bad = { ...SCORED_BREAKDOWN, rules: [{ ...SCORED_BREAKDOWN.rules[2], until: 'soon', evidence: [{ id: 'A-1', at: 'yesterday' }] }] };
+    const bad = { ...SCORED_BREAKDOWN, rules: [{ ...SCORED_BREAKDOWN.rules[3], until: 'soon', evidence: [{ id: 'A-1', at: 'yesterday' }] }] };
     const breakdown = ok(serialise(bad));
     expect(breakdown.rules[0]).toMatchObject({ until: null, evidence: [{ id: 'A-1', at: null }] });
   });

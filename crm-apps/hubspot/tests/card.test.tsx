@@ -90,8 +90,8 @@ describe('LeadscoreCard', () => {
     expect(rows.map((row) => row.props.testId)).toEqual([
       'rule-web-visits',
       'rule-industry-automotive',
-      'rule-trade-show-visit',
       'rule-title-senior',
+      'rule-trade-show-visit',
       'rule-free-mail',
     ]);
     // 01:30Z is 10:30 in Tokyo; until 15:00Z is midnight in Tokyo, so it counts through 12/03.

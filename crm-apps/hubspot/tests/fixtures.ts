@@ -34,6 +34,7 @@ export const SCORED_BREAKDOWN = {
       kind: 'fit',
       value: '自動車部品製造',
     },
+    { id: 'title-senior', label: '役職: 部長以上', points: 20, kind: 'fit', value: '営業部長' },
     {
       id: 'trade-show-visit',
       label: '展示会来場',
@@ -44,7 +45,7 @@ export const SCORED_BREAKDOWN = {
       evidence: [{ id: 'A-1001', at: '2026-11-03T01:30:00Z' }],
       evidence_more: 0,
     },
-    { id: 'title-senior', label: '役職: 部長以上', points: 10, kind: 'fit', value: '営業部長' },
+
     { id: 'free-mail', label: 'フリーメール', points: -10, kind: 'fit', value: 'gmail.com' },
   ],
   rules_more: 0,
