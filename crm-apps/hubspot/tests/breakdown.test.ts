@@ -72,6 +72,19 @@ describe('parseBreakdown', () => {
     }
   });
 
+  it('gives "truncated-text" for a cut right after a nested object or inside a string', () => {
+    const full = serialise(SCORED_BREAKDOWN);
+    const afterEvidence = full.indexOf('}', full.indexOf('"evidence"')) + 1;
+    expect(full.slice(0, afterEvidence).endsWith('}')).toBe(true);
+    expect(parseBreakdown(full.slice(0, afterEvidence))).toEqual({ kind: 'truncated-text' });
+    const insideLabel = full.indexOf('展示会') + 2;
+    expect(parseBreakdown(full.slice(0, insideLabel))).toEqual({ kind: 'truncated-text' });
+  });
+
+  it('calls a closed but broken object "invalid", not cut', () => {
+    expect(parseBreakdown('{"v":1 "rules":[]}').kind).toBe('invalid');
+  });
+
   it('ignores keys it does not know, at the top and in rules and evidence', () => {
     const future = {
       ...SCORED_BREAKDOWN,

@@ -1,5 +1,5 @@
 import React from 'react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Alert,
   EmptyState,
@@ -173,6 +173,19 @@ describe('LeadscoreCard', () => {
   it('still shows the next change from its own property when the breakdown is unreadable', () => {
     const renderer = renderCard({ properties: scoredProperties('{"v":1,"score":150,"ru') });
     expect(allText(renderer.findByTestId(Alert, 'next-change'))).toContain('2026/12/04 0:00 にスコアが変わります');
+  });
+
+  it('falls back to the plain score and the notice if formatting fails unexpectedly', () => {
+    const spy = vi.spyOn(Intl, 'DateTimeFormat').mockImplementation(() => {
+      throw new RangeError('no ICU data');
+    });
+    try {
+      const renderer = renderCard({ properties: scoredProperties() });
+      expect(renderer.findByTestId(StatisticsItem, 'score').props.number).toBe('150');
+      expect(renderer.findByTestId(Alert, 'breakdown-notice').props.title).toBe('内訳を表示できません');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('shows the notice in English for an English user', () => {

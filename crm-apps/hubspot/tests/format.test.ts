@@ -42,6 +42,7 @@ describe('formatting', () => {
     expect(parseInstant('2026-12-03T15:00:00Z')?.toISOString()).toBe('2026-12-03T15:00:00.000Z');
     expect(parseInstant('1796310000000')?.toISOString()).toBe('2026-12-03T15:00:00.000Z');
     expect(parseInstant('soon')).toBeNull();
+    expect(parseInstant('99999999999999999999')).toBeNull();
     expect(parseInstant(null)).toBeNull();
   });
 

@@ -162,9 +162,25 @@ function parseVersion1(data: JsonObject): BreakdownResult {
   };
 }
 
-/** Text that starts like a breakdown object but does not close: cut by a shorter field. */
+/**
+ * Text that opens a JSON object and never closes it: cut by a shorter field. Brackets are
+ * counted outside strings, so a cut just after a nested `}` is still recognised.
+ */
 function looksCutShort(text: string): boolean {
-  return text.startsWith('{') && !text.endsWith('}');
+  if (!text.startsWith('{')) return false;
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  for (const char of text) {
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (char === '\\') escaped = true;
+      else if (char === '"') inString = false;
+    } else if (char === '"') inString = true;
+    else if (char === '{' || char === '[') depth += 1;
+    else if (char === '}' || char === ']') depth -= 1;
+  }
+  return inString || depth > 0;
 }
 
 /** Parse the raw `leadscore_breakdown` property value. Never throws. */

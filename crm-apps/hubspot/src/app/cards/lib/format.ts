@@ -28,8 +28,9 @@ export function resolveTimeZone(timeZone: string | null | undefined): string | u
 export function parseInstant(raw: string | number | null | undefined): Date | null {
   if (raw === null || raw === undefined || raw === '') return null;
   const text = String(raw).trim();
-  const millis = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  return Number.isNaN(millis) ? null : new Date(millis);
+  const instant = new Date(/^\d+$/.test(text) ? Number(text) : Date.parse(text));
+  // Out-of-range values give an Invalid Date, which Intl refuses to format (RangeError).
+  return Number.isNaN(instant.getTime()) ? null : instant;
 }
 
 /** Formats instants, days and numbers for one user. */

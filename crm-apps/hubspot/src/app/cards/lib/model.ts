@@ -194,5 +194,31 @@ export function buildCardModel(input: ModelInput): CardModel {
   if (text(props.leadscore_score) === null && result.kind === 'empty') {
     return { state: 'never-scored', strings: s, title: s.neverScoredTitle, body: s.neverScoredBody };
   }
-  return scoredModel(props, result, new Formatter(input.locale, input.timeZone), s);
+  try {
+    return scoredModel(props, result, new Formatter(input.locale, input.timeZone), s);
+  } catch {
+    // Last line of defence: a value no test foresaw must not blank the card.
+    return plainScoreModel(props, s);
+  }
+}
+
+/** Only the score and band as stored, with the "breakdown unavailable" notice. */
+function plainScoreModel(props: ContactProperties, s: Strings): ScoredModel {
+  const band = text(props.leadscore_priority);
+  return {
+    state: 'scored',
+    strings: s,
+    score: text(props.leadscore_score) ?? '—',
+    band,
+    bandVariant: bandVariant(band),
+    followUp: false,
+    fitEngagement: null,
+    scoredAt: null,
+    notice: { title: s.breakdownUnavailable, body: s.breakdownUnavailableReason.invalid },
+    rows: [],
+    emptyRules: null,
+    footnotes: [],
+    truncatedNotice: null,
+    nextChange: null,
+  };
 }
