@@ -7,7 +7,7 @@ import type { Fetcher } from '../src/app/cards/lib/rescore';
 import { rescoreUrl } from '../src/app/cards/lib/rescore';
 import { NEVER_SCORED, scoredProperties } from './fixtures';
 
-const RECEIVER = 'https://leadscore.example.com/webhooks/hubspot-card';
+const RECEIVER = 'https://leadscore.example.com/webhooks/hubspot';
 
 function renderCard(fetcher: Fetcher, variables?: Record<string, string>, properties = scoredProperties()) {
   const renderer = createRenderer('crm.record.tab');
@@ -39,7 +39,7 @@ describe('rescore now (behind config)', () => {
     expect(rescoreUrl({ LEADSCORE_RESCORE_URL: url })).toBeNull();
   });
 
-  it('POSTs this contact as lead_ids through the fetcher and says it was queued', async () => {
+  it('POSTs this contact as a workflow-shaped object through the fetcher and says it was queued', async () => {
     const fetcher = vi.fn<Fetcher>().mockResolvedValue({ status: 202, ok: true });
     const renderer = renderCard(fetcher, { LEADSCORE_RESCORE_URL: RECEIVER });
     renderer.findByTestId(Button, 'rescore').trigger('onClick');
@@ -48,7 +48,8 @@ describe('rescore now (behind config)', () => {
     });
     expect(fetcher).toHaveBeenCalledTimes(1);
     expect(fetcher.mock.calls[0]?.[0]).toBe(RECEIVER);
-    expect(fetcher.mock.calls[0]?.[1]).toMatchObject({ method: 'POST', body: { lead_ids: ['4711'] } });
+    expect(fetcher.mock.calls[0]?.[1]).toMatchObject({ method: 'POST', body: { objectId: '4711', objectTypeId: '0-1', source: 'leadscore-card' } });
+    expect(typeof (fetcher.mock.calls[0]?.[1].body as Record<string, unknown>).requested_at).toBe('number');
   });
 
   it('shows the refusal when the receiver answers with an error', async () => {

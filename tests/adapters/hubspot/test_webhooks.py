@@ -126,3 +126,21 @@ def test_a_malformed_body_is_refused_after_its_signature_is_checked(
 def test_without_the_app_secret_nothing_is_accepted() -> None:
     with pytest.raises(WebhookRejected, match="LEADSCORE_HUBSPOT__WEBHOOK_SECRET"):
         read_webhook(HubSpotSettings(), _request(b"[]"))
+
+
+def test_the_cards_rescore_request_queues_its_contact_and_each_click_is_new() -> None:
+    # The app card's "rescore now" posts this through hubspot.fetch, which HubSpot signs v3.
+    def click(at_ms: int) -> bytes:
+        card = {"objectId": "4711", "objectTypeId": "0-1", "source": "leadscore-card"}
+        return json.dumps({**card, "requested_at": at_ms}).encode()
+
+    first, again = (read_webhook(SETTINGS, _request(click(at))) for at in (1, 2))
+    assert [event.lead_id for event in first + again] == ["4711", "4711"]
+    assert first[0].event_id != again[0].event_id
+
+
+def test_a_card_request_without_hubspots_signature_is_refused() -> None:
+    body = b'{"objectId": "4711", "objectTypeId": "0-1"}'
+    with pytest.raises(WebhookRejected) as refused:
+        read_webhook(SETTINGS, WebhookRequest("POST", URL, {}, body, NOW))
+    assert refused.value.status == 401

@@ -26,10 +26,21 @@ export function rescoreUrl(variables: Record<string, unknown> | undefined): stri
   return /^https:\/\/\S+$/i.test(url) ? url : null;
 }
 
-/** POST `{"lead_ids": [id]}` to the receiver; 2xx means the contact was queued. Never throws. */
-export async function requestRescore(fetcher: Fetcher, url: string, contactId: string): Promise<RescoreOutcome> {
+/**
+ * POST this contact to the receiver's `/webhooks/hubspot`; 2xx means it was queued. Never throws.
+ *
+ * The body has a workflow webhook's shape (`objectId`), which that route reads once HubSpot's
+ * v3 signature checks out; `requested_at` makes each click a new event, not a duplicate.
+ */
+export async function requestRescore(
+  fetcher: Fetcher,
+  url: string,
+  contactId: string,
+  now: () => number = Date.now,
+): Promise<RescoreOutcome> {
+  const body = { objectId: contactId, objectTypeId: '0-1', source: 'leadscore-card', requested_at: now() };
   try {
-    const response = await fetcher(url, { method: 'POST', body: { lead_ids: [contactId] }, timeout: 10000 });
+    const response = await fetcher(url, { method: 'POST', body, timeout: 10000 });
     return response.ok ? { ok: true } : { ok: false, detail: `HTTP ${response.status}` };
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
