@@ -67,9 +67,12 @@ COPY mappings /etc/leadscore/mappings
 
 # State on the volume unless LEADSCORE_STATE__URL names PostgreSQL; secrets come from the
 # environment at run time (LEADSCORE_WEBHOOKS__SECRET, the CRM's token), never from the image.
+# The receiver listens on every interface of the container (127.0.0.1 would be unreachable
+# from outside it): the address `leadscore run --host` takes from LEADSCORE_HOST.
 ENV PATH=/opt/leadscore/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    LEADSCORE_HOST=0.0.0.0 \
     LEADSCORE_STATE__URL=sqlite:////var/lib/leadscore/state.db
 VOLUME ["/var/lib/leadscore"]
 WORKDIR /var/lib/leadscore
