@@ -20,6 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check connector adapters tests bench examples
 	$(BIN)/ruff format --check connector adapters tests bench examples
+	$(BIN)/hadolint Dockerfile
 
 typecheck: $(STAMP)
 	$(BIN)/mypy connector adapters
@@ -30,8 +31,14 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 # Regenerate the pinned lock after changing dependencies in pyproject.toml.
+# The image's locks, the same pins as requirements.lock: requirements-runtime.lock without the
+# dev tools, requirements-build.lock the build backend that installs the project into it.
 lock:
 	uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements.lock -q
+	uv pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements-runtime.lock -q \
+		--constraint requirements.lock
+	printf 'setuptools\nwheel\n' | uv pip compile - --python-version 3.11 --generate-hashes \
+		-o requirements-build.lock -q --constraint requirements.lock
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

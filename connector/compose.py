@@ -135,7 +135,7 @@ def open_state(settings: CoreSettings, *, dry_run: bool = False) -> StateStore:
         if dry_run and not path.exists():
             return StateStore.open("sqlite://")
         url = default_state_url(settings.config_dir)
-    return StateStore.open(url)
+    return StateStore.open(url, connect_timeout_seconds=settings.state.connect_timeout_seconds)
 
 
 __all__ = [

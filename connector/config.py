@@ -75,6 +75,9 @@ class StateSettings(_Section):
     """Where the sync state lives (default: a SQLite file in .leadscore/ beside the config)."""
 
     url: str | None = None
+    #: How long to keep retrying a database server that does not accept connections yet (a
+    #: container starting beside it); 0 fails on the first refusal.
+    connect_timeout_seconds: float = Field(default=60, ge=0)
 
 
 class WebhookSettings(_Section):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,13 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_exponential,
+)
 
 from connector.errors import StateError
 from connector.state import lock
@@ -24,6 +32,10 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 # Serialises first-use migrations of replicas starting together on one PostgreSQL database.
 MIGRATION_LOCK_KEY = 0x6C73_6D69  # "lsmi"
+#: The longest pause between two attempts to reach a database server that is not up yet.
+CONNECT_RETRY_MAX_WAIT_SECONDS = 5
+
+log = logging.getLogger("leadscore.state")
 
 
 def default_state_url(config_dir: Path) -> str:
@@ -85,6 +97,55 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def wait_for_server(engine: Engine, timeout_seconds: float) -> None:
+    """Retry the first connection for up to `timeout_seconds`: the server may still be starting.
+
+    Containers start together (compose, a pod), and not every tool waits for the database's
+    healthcheck; SQLite has no server to wait for. StateError once the time is up.
+    """
+    if engine.dialect.name == "sqlite" or timeout_seconds <= 0:
+        return
+    retrying = Retrying(
+        retry=retry_if_exception_type(OperationalError),
+        stop=stop_after_delay(timeout_seconds),
+        wait=wait_exponential(multiplier=0.5, max=CONNECT_RETRY_MAX_WAIT_SECONDS),
+        before_sleep=lambda state: _log_retry(state, engine.url),
+        reraise=True,
+    )
+    try:
+        for attempt in retrying:
+            with attempt, engine.connect():
+                pass
+    except OperationalError as error:
+        raise StateError(
+            f"cannot reach the state database {describe(engine.url)} within "
+            f"{timeout_seconds:g} s: {_reason(error, engine.url)}. Check [state] url "
+            "(LEADSCORE_STATE__URL) and that the server is up; [state] "
+            "connect_timeout_seconds sets how long leadscore waits for it."
+        ) from None
+
+
+def _log_retry(state: RetryCallState, url: URL) -> None:
+    """One warning per failed attempt, with the URL's password hidden."""
+    error = state.outcome.exception() if state.outcome is not None else None
+    log.warning(
+        "state database not reachable yet, retrying",
+        extra={
+            "url": describe(url),
+            "attempt": state.attempt_number,
+            "retry_in_seconds": round(state.upcoming_sleep, 1),
+            "reason": _reason(error, url) if isinstance(error, DatabaseError) else str(error),
+        },
+    )
+
+
+def _reason(error: DatabaseError, url: URL) -> str:
+    """The driver's message, first line only, with the URL's password (if it shows) hidden."""
+    reason = str(error.orig) if error.orig is not None else str(error)
+    reason = reason.strip().splitlines()[0] if reason.strip() else type(error).__name__
+    return reason.replace(url.password, "***") if url.password else reason
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema to head; refuse a schema written by a newer leadscore."""
     config = Config()
@@ -115,7 +176,7 @@ def _refuse_unknown(script: ScriptDirectory, revisions: tuple[str, ...], url: UR
 
 def translate(error: DatabaseError, url: URL) -> StateError:
     """A database failure on open, as a StateError that says what to do."""
-    reason = str(error.orig) if error.orig is not None else str(error)
+    reason = _reason(error, url)
     where = describe(url)
     if url.get_backend_name() == "sqlite" and not isinstance(error, OperationalError):
         return StateError(

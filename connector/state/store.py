@@ -77,11 +77,15 @@ class StateStore:
         self._local_lock = threading.Lock()
 
     @classmethod
-    def open(cls, url: str) -> StateStore:
-        """Open the store at `url`, creating or migrating its schema to this version's head."""
+    def open(cls, url: str, *, connect_timeout_seconds: float = 0) -> StateStore:
+        """Open the store at `url`, creating or migrating its schema to this version's head.
+
+        A database server that refuses connections is retried for `connect_timeout_seconds`.
+        """
         parsed = database.parse_url(url)
         engine = database.build_engine(parsed)
         try:
+            database.wait_for_server(engine, connect_timeout_seconds)
             database.migrate(engine)
         except DatabaseError as error:
             engine.dispose()
