@@ -62,6 +62,18 @@ export function formatMoment(iso, locale, timeZone) {
     return new Intl.DateTimeFormat(locale, { ...options, timeZone }).format(date);
 }
 
+/**
+ * The last moment something counts, as a rep reads it: a cut at local midnight is the day
+ * before ("counts until Dec 3" for 12/04 00:00; Japanese まで includes the day it names).
+ */
+export function formatLastMoment(iso, locale, timeZone) {
+    const date = toDate(iso);
+    if (!date || !isLocalMidnight(date, timeZone)) {
+        return formatMoment(iso, locale, timeZone);
+    }
+    return new Intl.DateTimeFormat(locale, { ...DAY, timeZone }).format(new Date(date.getTime() - 1));
+}
+
 const DAY = { year: 'numeric', month: 'short', day: 'numeric' };
 const TIME = { hour: 'numeric', minute: '2-digit' };
 

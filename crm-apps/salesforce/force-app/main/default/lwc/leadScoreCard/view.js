@@ -6,7 +6,7 @@
  */
 
 import { parseBreakdown } from './breakdown';
-import { bandTone, fill, formatDay, formatMoment, formatNumber, signedPoints } from './format';
+import { bandTone, fill, formatDay, formatLastMoment, formatMoment, formatNumber, signedPoints } from './format';
 
 const REASON_LABELS = {
     empty: 'reasonEmpty',
@@ -81,7 +81,7 @@ function ruleView(rule, index, { labels, locale, timeZone }) {
         points: signedPoints(rule.points, locale),
         pointsClass: `points ${rule.points < 0 ? 'points_negative' : 'points_positive'}`,
         detail: ruleDetail(rule, labels, locale),
-        until: maybe(formatMoment(rule.until, locale, timeZone), (d) => fill(labels.until, d)),
+        until: maybe(formatLastMoment(rule.until, locale, timeZone), (d) => fill(labels.until, d)),
         evidence: rule.evidence.map((item, position) => ({
             key: `${position}-${item.id ?? item.at}`,
             date: formatDay(item.at, locale, timeZone) ?? '',

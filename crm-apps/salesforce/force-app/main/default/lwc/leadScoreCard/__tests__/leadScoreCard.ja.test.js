@@ -34,7 +34,7 @@ it('shows the score, rules and dates in Japanese and Tokyo time', async () => {
     // 15:00 UTC on Dec 3 is midnight on Dec 4 in Tokyo: a date without a time
     expect(text(card, '.next-change')).toBe('「展示会来場」の加点は 2026年12月4日 に終了します');
     expect(texts(card, '.rule-detail')).toEqual(['該当: 自動車部品製造', '計測値: 1']);
-    expect(text(card, '.rule-until')).toBe('2026年12月4日 まで加点');
+    expect(text(card, '.rule-until')).toBe('2026年12月3日 まで加点');
     expect(text(card, '.evidence-date')).toBe('2026年11月3日');
     expect(text(card, '.scored-at')).toBe('2026年11月20日 18:00 に算出');
 });
