@@ -167,24 +167,25 @@ def health(store: StateStore, within: timedelta, now: datetime, zone: tzinfo) ->
         "finished_at": _local(run.finished_at, zone),
         "age_seconds": round(age.total_seconds()),
     }
-    when = f"run {run.id} finished {_ago(age)} ago"
+    when = f"run {run.id} finished {age_text(age)} ago"
     if run.status not in ("ok", "partial"):
         reason = f"the last run failed: {when}: {run.error or run.status}"
         return verdict | {"healthy": False, "reason": reason}
     if age > within:
-        reason = f"the last run is too old: {when}, more than {_ago(within)}"
+        reason = f"the last run is too old: {when}, more than {age_text(within)}"
         return verdict | {"healthy": False, "reason": reason}
     refused = " (some records refused)" if run.status == "partial" else ""
     return verdict | {"healthy": True, "reason": f"{when}, {run.status}{refused}"}
 
 
-def _ago(span: timedelta) -> str:
+def age_text(span: timedelta) -> str:
     """`3h 5m`, `12m 30s`, `45s`: a span as a person reads it."""
     seconds = max(int(span.total_seconds()), 0)
     days, seconds = divmod(seconds, 86400)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
-    if seconds or not parts:
-        parts.append(f"{seconds}s")
-    return " ".join(parts[:2])
+    units = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
+    first = next((index for index, (n, _) in enumerate(units) if n), len(units) - 1)
+    # The largest unit and the next one when it is not zero: "5h", "3h 5m", never "5h 2s".
+    shown = [units[first], *[unit for unit in units[first + 1 : first + 2] if unit[0]]]
+    return " ".join(f"{n}{unit}" for n, unit in shown)
