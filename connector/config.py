@@ -9,7 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,10 +20,12 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from connector.errors import ConfigError
+from connector.run.schedule import check_cron, parse_duration
 from connector.scoring import RuleSet
 from connector.validation import describe_validation_error, read_toml, secret_keys_in
 
@@ -97,6 +99,48 @@ class WebhookSettings(_Section):
     batch_size: int = Field(default=200, ge=1)
 
 
+class ScheduleSettings(_Section):
+    """When `leadscore run` syncs: a cron line or an interval, and an optional nightly full run."""
+
+    #: A five-field cron line in the config's `timezone`, e.g. "*/15 * * * *".
+    cron: str | None = None
+    #: Or an interval from one run's start to the next, e.g. "15m" (units d, h, m, s).
+    every: str | None = None
+    #: A cron line for a full rescore (every lead re-read, re-verified), e.g. "0 3 * * *".
+    full_cron: str | None = None
+
+    @field_validator("cron", "full_cron")
+    @classmethod
+    def _cron_line(cls, value: str | None) -> str | None:
+        return None if value is None else check_cron(value)
+
+    @field_validator("every")
+    @classmethod
+    def _interval(cls, value: str | None) -> str | None:
+        if value is not None and parse_duration(value).total_seconds() < 1:
+            raise ValueError(f"{value!r} is shorter than a second")
+        return value
+
+    @model_validator(mode="after")
+    def _one_cadence(self) -> Self:
+        if self.cron is not None and self.every is not None:
+            raise ValueError("set either schedule.cron or schedule.every, not both")
+        return self
+
+
+Role = Literal["schedule", "serve", "worker"]
+ROLES: tuple[Role, ...] = ("schedule", "serve", "worker")
+
+
+class RunSettings(_Section):
+    """What `leadscore run` does in this process, and how long a stop may take."""
+
+    #: The scheduled sync, the webhook receiver (with /healthz, /metrics), the queue worker.
+    roles: list[Role] = Field(default_factory=lambda: list(ROLES), min_length=1)
+    #: On SIGTERM, how long the run in hand may take to finish before the process exits 1.
+    stop_timeout_seconds: float = Field(default=30, ge=0)
+
+
 #: Placeholders a follow-up subject may use.
 TEMPLATE_FIELDS = ("name", "company", "score", "priority", "lead_id", "title", "industry")
 
@@ -129,6 +173,8 @@ class CoreSettings(BaseSettings):
     safety: SafetySettings = SafetySettings()
     state: StateSettings = StateSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    run: RunSettings = RunSettings()
     config_dir: Path = Field(default=Path("."), exclude=True)
 
     @field_validator("timezone")
@@ -214,7 +260,9 @@ __all__ = [
     "CoreSettings",
     "CrmSettings",
     "FollowUpSettings",
+    "RunSettings",
     "SafetySettings",
+    "ScheduleSettings",
     "StateSettings",
     "WebhookSettings",
     "check_template",

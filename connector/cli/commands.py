@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -35,7 +35,7 @@ from connector.cli.app import (
     stderr,
     stdout,
 )
-from connector.cli.status import print_status, status_summary
+from connector.cli.status import health, print_status, status_summary
 from connector.cli.summary import explanation, run_summary
 from connector.cli.tables import explain_table, items_table, problems_text, run_line, run_tables
 from connector.compose import build_adapter, crm_webhook, load_settings, open_state
@@ -51,6 +51,8 @@ from connector.worker import Worker, WorkerReport
 
 log = logging.getLogger("leadscore.cli")
 
+#: `status --healthy-within`: the last sync is missing, failed, or too old.
+EXIT_UNHEALTHY = 1
 #: How often an idle worker looks at the queue again.
 WORKER_POLL_SECONDS = 1.0
 
@@ -212,18 +214,43 @@ def _explain(
 @exits_by_error
 def status(
     config: ConfigOption,
+    healthy_within: Annotated[
+        str | None,
+        typer.Option(
+            "--healthy-within",
+            help="Exit 1 unless the last sync finished ok within this long (90s, 30m, 2h).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     verbose: VerboseOption = False,
     log_format: LogFormatOption = None,
 ) -> None:
     """Show recent runs, leads awaiting a retry, the next score changes and the rule-set hash."""
     settings = _settings(config, verbose, log_format)
+    within = None if healthy_within is None else _duration("--healthy-within", healthy_within)
     with open_state(settings, dry_run=True) as store:
         summary = status_summary(store, settings.scoring.content_hash(), settings.zone)
+        if within is not None:
+            summary["health"] = health(store, within, datetime.now(UTC), settings.zone)
+    verdict = summary.get("health")
     if as_json:
         print(json.dumps(summary, ensure_ascii=False))
+    elif verdict is not None:
+        word = "healthy" if verdict["healthy"] else "unhealthy"
+        print(f"{word}: {verdict['reason']}")
     else:
         print_status(Console(soft_wrap=True), summary)
+    if verdict is not None and not verdict["healthy"]:
+        raise typer.Exit(EXIT_UNHEALTHY)
+
+
+def _duration(option: str, text: str) -> timedelta:
+    from connector.run.schedule import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise InputError(f"{option}: {error}") from None
 
 
 @app.command("worker")
@@ -372,6 +399,32 @@ def _worker_beside(worker: Worker) -> Iterator[None]:
     finally:
         stop.set()
         thread.join()
+
+
+@app.command("run")
+@exits_by_error
+def run_command(
+    config: ConfigOption,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Do not receive webhooks (nor serve /metrics).")
+    ] = False,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Leave the rescoring queue to other processes.")
+    ] = False,
+    verbose: VerboseOption = False,
+    log_format: LogFormatOption = None,
+) -> None:
+    """Sync on [schedule], receive webhooks and drain their queue, until SIGTERM or Ctrl-C."""
+    settings = _settings(config, verbose, log_format)
+    # Starlette, uvicorn and the scheduler only for this command.
+    from connector.run.process import RunOptions, chosen_roles, run_process
+
+    roles = chosen_roles(settings, serve=not no_serve, worker=not no_worker)
+    code = run_process(settings, RunOptions(host, port, roles))
+    if code:
+        raise typer.Exit(code)
 
 
 def _print_items(command: str, items: list[CheckItem], as_json: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from rich import box
@@ -152,3 +152,40 @@ def _rows_table(title: str, rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         add_plain_row(table, *(str(value) for value in row.values()))
     return table
+
+
+def health(store: StateStore, within: timedelta, now: datetime, zone: tzinfo) -> dict[str, Any]:
+    """Whether the last scheduled or manual sync finished ok (or partial) within `within`."""
+    run = store.latest_sync_run(finished=True)
+    verdict: dict[str, Any] = {"within_seconds": within.total_seconds(), "last_run": None}
+    if run is None or run.finished_at is None:
+        return verdict | {"healthy": False, "reason": "no run has finished yet"}
+    age = now - run.finished_at
+    verdict["last_run"] = {
+        "id": run.id,
+        "status": run.status,
+        "finished_at": _local(run.finished_at, zone),
+        "age_seconds": round(age.total_seconds()),
+    }
+    when = f"run {run.id} finished {age_text(age)} ago"
+    if run.status not in ("ok", "partial"):
+        reason = f"the last run failed: {when}: {run.error or run.status}"
+        return verdict | {"healthy": False, "reason": reason}
+    if age > within:
+        reason = f"the last run is too old: {when}, more than {age_text(within)}"
+        return verdict | {"healthy": False, "reason": reason}
+    refused = " (some records refused)" if run.status == "partial" else ""
+    return verdict | {"healthy": True, "reason": f"{when}, {run.status}{refused}"}
+
+
+def age_text(span: timedelta) -> str:
+    """`3h 5m`, `12m 30s`, `45s`: a span as a person reads it."""
+    seconds = max(int(span.total_seconds()), 0)
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    units = [(days, "d"), (hours, "h"), (minutes, "m"), (seconds, "s")]
+    first = next((index for index, (n, _) in enumerate(units) if n), len(units) - 1)
+    # The largest unit and the next one when it is not zero: "5h", "3h 5m", never "5h 2s".
+    shown = [units[first], *[unit for unit in units[first + 1 : first + 2] if unit[0]]]
+    return " ".join(f"{n}{unit}" for n, unit in shown)

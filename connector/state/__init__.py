@@ -7,6 +7,7 @@ and migrated by Alembic the first time `StateStore.open` sees a database.
 from __future__ import annotations
 
 from connector.state.database import default_state_url
+from connector.state.lock import RunLockHeld
 from connector.state.records import (
     FailureRecord,
     QueuedEvent,
@@ -21,6 +22,7 @@ __all__ = [
     "FailureRecord",
     "QueuedEvent",
     "QueuedLead",
+    "RunLockHeld",
     "RunRecord",
     "StateStore",
     "TaskRecord",

@@ -26,6 +26,12 @@ from connector.errors import StateError
 from connector.state.schema import lock_holder
 
 LOCK_NAME = "sync"
+
+
+class RunLockHeld(StateError):
+    """Another sync holds the run lock (and `wait` was false)."""
+
+
 WINDOWS_RETRY_SECONDS = 0.5
 
 
@@ -75,7 +81,7 @@ def migration_lock(engine: Engine) -> Iterator[None]:
             _unlock_file(handle)
 
 
-def _refusal(engine: Engine) -> StateError:
+def _refusal(engine: Engine) -> RunLockHeld:
     """The error for a held lock, naming its holder when known."""
     with engine.connect() as connection:
         row = connection.execute(
@@ -85,7 +91,7 @@ def _refusal(engine: Engine) -> StateError:
         ).first()
     holder = "holder unknown" if row is None else f"pid {row.pid} on {row.host}"
     since = "" if row is None else f", since {row.since.isoformat(timespec='seconds')}"
-    return StateError(f"another leadscore sync is running ({holder}{since})")
+    return RunLockHeld(f"another leadscore sync is running ({holder}{since})")
 
 
 def _record_holder(engine: Engine) -> None:

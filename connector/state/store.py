@@ -151,6 +151,14 @@ class StateStore:
         with self._connect() as connection:
             return set(connection.execute(query).scalars())
 
+    def earliest_next_change(self, after: datetime) -> datetime | None:
+        """The soonest `next_change_at` strictly after `after`: when a sync is next due."""
+        column = written_results.c.next_change_at
+        query = select(func.min(column)).where(column > as_utc(after))
+        with self._connect() as connection:
+            value: datetime | None = connection.execute(query).scalar_one()
+        return value
+
     def next_expiries(self, limit: int = 10) -> list[WrittenResult]:
         """The results that change soonest, soonest first."""
         column = written_results.c.next_change_at
@@ -347,6 +355,19 @@ class StateStore:
     def last_successful_run(self) -> RunRecord | None:
         """The latest run that finished ok or partial (some records refused), if any."""
         query = select(*RUN_COLUMNS).where(runs.c.status.in_(("ok", "partial")))
+        query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)
+        with self._connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else RunRecord(*row)
+
+    def latest_sync_run(self, *, finished: bool = False) -> RunRecord | None:
+        """The latest scheduled or manual run (not a worker batch); with `finished`, one that ended.
+
+        A worker batch is told apart by the `named` count its run record carries.
+        """
+        query = select(*RUN_COLUMNS).where(runs.c.counts["named"].as_integer().is_(None))
+        if finished:
+            query = query.where(runs.c.finished_at.is_not(None))
         query = query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)
         with self._connect() as connection:
             row = connection.execute(query).first()

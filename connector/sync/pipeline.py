@@ -87,7 +87,7 @@ class Pipeline:
         with self.store.run_lock(wait=request.wait_for_lock):
             report.mode, cursor = self._mode(request)
             as_of = request.now if request.as_of_given else None
-            run_id = self.store.start_run(report.mode, self.clock(), as_of=as_of)
+            run_id = report.run_id = self.store.start_run(report.mode, self.clock(), as_of=as_of)
             try:
                 self._sync(report, cursor, progress)
             except BaseException as error:

@@ -54,6 +54,8 @@ class RunReport:
     api_calls: int = 0
     #: How many leads the source held, where the adapter can tell at no cost.
     population: int | None = None
+    #: The run record's id, once the run has one (never for a dry run).
+    run_id: int | None = None
 
     def by_priority(self) -> dict[str, int]:
         """How many scored leads fall in each band, in the bands' order (高, 中, 低)."""
@@ -91,4 +93,6 @@ class RunReport:
             "tasks_existing": self.tasks_existing,
             "input_problems": len(self.problems),
             **({} if self.population is None else {"population": self.population}),
+            # The leads a worker batch was asked for: also what tells its record apart.
+            **({} if self.request.lead_ids is None else {"named": len(self.request.lead_ids)}),
         }

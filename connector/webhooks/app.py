@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -155,9 +156,16 @@ def create_app(
     ready: Callable[[], bool],
     clock: Callable[[], datetime] = _utc_now,
     crm: CrmEndpoint | None = None,
+    *,
+    collectors: Sequence[Collector] = (),
 ) -> Starlette:
-    """The receiver app; ConfigError when the webhook secret is missing or malformed."""
+    """The receiver app; ConfigError when the webhook secret is missing or malformed.
+
+    `collectors` add to /metrics (`leadscore run` adds its runs').
+    """
     receiver = Receiver(settings, sink, ready, clock, crm)
+    for collector in collectors:
+        receiver.metrics.registry.register(collector)
     routes = [
         Route("/healthz", receiver.healthz, methods=["GET"]),
         Route("/readyz", receiver.readyz, methods=["GET"]),

@@ -1,0 +1,1 @@
+"""`leadscore run`: the long-running process (scheduled sync, webhook receiver, queue worker)."""
