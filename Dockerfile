@@ -64,6 +64,8 @@ COPY --from=build /opt/leadscore /opt/leadscore
 # Defaults only: mount your own config.toml and mappings/ over /etc/leadscore.
 COPY config.example.toml /etc/leadscore/config.toml
 COPY mappings /etc/leadscore/mappings
+# `leadscore run` needs a schedule, which the example (written for `sync`) leaves out.
+RUN printf '\n[schedule]\nevery = "15m"\n' >> /etc/leadscore/config.toml
 
 # State on the volume unless LEADSCORE_STATE__URL names PostgreSQL; secrets come from the
 # environment at run time (LEADSCORE_WEBHOOKS__SECRET, the CRM's token), never from the image.
@@ -79,8 +81,8 @@ WORKDIR /var/lib/leadscore
 USER 10001:10001
 EXPOSE 8000
 
-# The receiver's /healthz (it answers 503 while the state store is unreachable).
-# TODO(lead): switch to `leadscore status --healthy-within ...` once it lands.
+# Liveness: the receiver's /healthz. Whether the schedule keeps scores fresh is a different
+# question, for a monitor: `leadscore status --config ... --healthy-within 2h` (README).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 

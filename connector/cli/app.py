@@ -45,6 +45,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 VerboseOption = Annotated[
     bool, typer.Option("--verbose", "-v", help="Log more (every CRM call, for one).")
 ]
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host",
+        envvar="LEADSCORE_HOST",
+        help="Address to listen on (0.0.0.0 to be reachable from outside a container).",
+    ),
+]
+PortOption = Annotated[
+    int, typer.Option("--port", envvar="LEADSCORE_PORT", min=0, max=65535, help="Port.")
+]
 LogFormatOption = Annotated[
     LogFormat | None,
     typer.Option(

@@ -25,8 +25,10 @@ from connector.cli.app import (
     EXIT_RECORDS_FAILED,
     AsOfOption,
     ConfigOption,
+    HostOption,
     JsonOption,
     LogFormatOption,
+    PortOption,
     VerboseOption,
     app,
     exits_by_error,
@@ -363,8 +365,8 @@ def setup_command(
 @exits_by_error
 def serve(
     config: ConfigOption,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     verbose: VerboseOption = False,
     log_format: LogFormatOption = None,
 ) -> None:
@@ -405,8 +407,8 @@ def _worker_beside(worker: Worker) -> Iterator[None]:
 @exits_by_error
 def run_command(
     config: ConfigOption,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Do not receive webhooks (nor serve /metrics).")
     ] = False,

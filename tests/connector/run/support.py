@@ -122,9 +122,13 @@ def running(
     name: str = "run",
 ) -> Iterator[Running]:
     """`leadscore run` on `config` until the block ends; killed if SIGTERM does not stop it."""
-    port = free_port()
     command = [sys.executable, "-m", "connector", "run", "--config", str(config), *args]
-    command += ["--port", str(port)] if serve else ["--no-serve"]
+    given = (env or {}).get("LEADSCORE_PORT")  # the image's way: the address from the environment
+    port = int(given) if given else free_port()
+    if not serve:
+        command.append("--no-serve")
+    elif not given:
+        command += ["--port", str(port)]
     variables = {
         **os.environ,
         "LEADSCORE_WEBHOOKS__SECRET": SECRET,

@@ -12,7 +12,14 @@ import pytest
 from connector.cli import main
 from connector.state import StateStore, default_state_url
 from tests.cli_support import read_csv, run_json
-from tests.connector.run.support import add_schedule, answers, running, scale_example, until
+from tests.connector.run.support import (
+    add_schedule,
+    answers,
+    free_port,
+    running,
+    scale_example,
+    until,
+)
 
 
 def test_a_first_sync_at_start_then_on_schedule_and_sigterm_exits_0(config: Path) -> None:
@@ -37,6 +44,17 @@ def test_a_first_sync_at_start_then_on_schedule_and_sigterm_exits_0(config: Path
         assert run.stop() == 0
         assert time.monotonic() - began < 15
     assert main(["status", "--config", str(config), "--healthy-within", "5m"]) == 0
+
+
+def test_the_address_to_listen_on_comes_from_the_environment_as_in_the_image(
+    config: Path,
+) -> None:
+    add_schedule(config, '[schedule]\nevery = "1h"')
+    address = {"LEADSCORE_HOST": "127.0.0.1", "LEADSCORE_PORT": str(free_port())}
+    with running(config, env=address) as run:
+        assert run.base == f"http://127.0.0.1:{address['LEADSCORE_PORT']}"
+        until(lambda: answers(f"{run.base}/healthz"), "/healthz on the port from LEADSCORE_PORT")
+        assert run.stop() == 0
 
 
 def _mid_run(config: Path, copies: int = 12) -> int:
