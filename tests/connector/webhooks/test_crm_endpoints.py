@@ -106,4 +106,16 @@ def test_an_outbound_message_the_store_cannot_keep_gets_a_fault_so_salesforce_re
     with serving(app) as base:
         answer = httpx.post(f"{base}/webhooks/salesforce", content=_outbound(ORG, "00Q1"))
     assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "30"
     assert b"<soapenv:Fault>" in answer.content
+
+
+def test_a_hubspot_push_the_store_cannot_keep_is_503_with_retry_after(tmp_path: Path) -> None:
+    sink = MemorySink(down=True)
+    app = create_app(_configured(tmp_path), sink, lambda: True, crm=_hubspot_endpoint())
+    event = {"eventId": 1, "subscriptionId": 2, "occurredAt": 3,
+             "subscriptionType": "contact.propertyChange", "objectId": 501}  # fmt: skip
+    with serving(app) as base:
+        answer = _hubspot_push(base, [event])
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "30"
