@@ -204,12 +204,12 @@ async def _send_all(url: str, requests: list[list[object]], senders: int) -> dic
     latencies: list[float] = []
     acked: list[str] = []
     errors = 0
-    queue = iter(
-        (str(event_id), _raw(f"{target.host}:{target.port}", target.path, str(body), headers))  # type: ignore[arg-type]
+    host = f"{target.host}:{target.port}"
+    prepared = [
+        (str(event_id), _raw(host, target.path, str(body), headers))  # type: ignore[arg-type]
         for event_id, body, headers in requests
-    )
-    prepared = list(queue)
-    pending = iter(prepared)
+    ]
+    pending = iter(prepared)  # shared by the senders: each request is sent once
 
     async def sender() -> None:
         nonlocal errors
@@ -322,15 +322,16 @@ class Bench:
     def ack(self, backend: str) -> Load:
         """Acks/s and latency, the worker kept out by a long coalescing delay."""
         requests = signed(self.events, f"ack-{uuid.uuid4().hex[:6]}")
-        with fresh_store(backend, self.folder, self.postgres) as url:
-            with serving(self.config, url, NEVER) as server:
-                before = server.cpu_seconds()
-                clients = start_clients(
-                    self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
-                    self.procs,
-                )  # fmt: skip
-                load = gather(clients)
-                load.server_cpu = server.cpu_seconds() - before
+        with (
+            fresh_store(backend, self.folder, self.postgres) as url,
+            serving(self.config, url, NEVER) as server,
+        ):
+            before = server.cpu_seconds()
+            clients = start_clients(
+                self.folder, f"{server.base}/webhooks/generic", requests, self.senders, self.procs
+            )
+            load = gather(clients)
+            load.server_cpu = server.cpu_seconds() - before
         return load
 
     def kill9(self, backend: str) -> dict[str, int]:
@@ -365,8 +366,8 @@ class Bench:
             _, depth = stored(url)
             drained = self._worker_once(url)
         return {"events_acked": len(load.acked), "queued_leads": depth} | {
-            "rescored": int(drained["rescored"]),
-            "still_queued": int(drained["queue_depth"]),
+            "rescored": int(str(drained["rescored"])),
+            "still_queued": int(str(drained["queue_depth"])),
         }
 
     def _worker_once(self, url: str) -> dict[str, object]:
@@ -384,16 +385,19 @@ class Bench:
         """Seconds from a signed post to its lead's row in scores.csv, one event at a time."""
         scores = self.config.parent / "out" / "scores.csv"
         latencies = []
-        with fresh_store(backend, self.folder, self.postgres) as url:
-            with serving(self.config, url, "0") as server, httpx.Client() as client:
-                for lead_id, body, headers in _one_lead_each(count):
-                    started = time.perf_counter()
-                    client.post(f"{server.base}/webhooks/generic", content=body, headers=headers)
-                    while not _has_row(scores, lead_id):
-                        if time.perf_counter() - started > STARTUP_SECONDS:
-                            raise SystemExit(f"{lead_id} never reached scores.csv")
-                        time.sleep(0.005)
-                    latencies.append(time.perf_counter() - started)
+        with (
+            fresh_store(backend, self.folder, self.postgres) as url,
+            serving(self.config, url, "0") as server,
+            httpx.Client() as client,
+        ):
+            for lead_id, body, headers in _one_lead_each(count):
+                started = time.perf_counter()
+                client.post(f"{server.base}/webhooks/generic", content=body, headers=headers)
+                while not _has_row(scores, lead_id):
+                    if time.perf_counter() - started > STARTUP_SECONDS:
+                        raise SystemExit(f"{lead_id} never reached scores.csv")
+                    time.sleep(0.005)
+                latencies.append(time.perf_counter() - started)
         scores.unlink(missing_ok=True)
         return latencies
 
