@@ -67,6 +67,22 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _wait_stored(server: Server, count: int) -> None:
+    """Until the server's /metrics says `count` events are stored."""
+    deadline = time.monotonic() + STARTUP_SECONDS * 4
+    while time.monotonic() < deadline:
+        page = httpx.get(f"{server.base}/metrics", timeout=10).text
+        stored = [
+            float(line.split()[-1])
+            for line in page.splitlines()
+            if line.startswith('leadscore_webhook_events_stored_total{source="generic"}')
+        ]
+        if stored and stored[0] >= count:
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"fewer than {count} events stored in time")
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -343,7 +359,7 @@ class Bench:
                     self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
                     self.procs,
                 )  # fmt: skip
-                time.sleep(1.0)  # well inside the load
+                _wait_stored(server, self.events // 4)  # well inside the load
                 server.process.send_signal(signal.SIGKILL)
                 server.process.wait()
                 load = gather(clients)
@@ -435,10 +451,14 @@ def report_ack(backend: str, loads: list[Load], senders: int) -> float:
     server = median([load.server_cpu / load.wall for load in loads])
     client = median([load.client_cpu / load.wall for load in loads])
     errors = sum(load.errors for load in loads)
+    # CPU per ack is what a busy shared machine changes least: 1000 / it = acks/s per core.
+    per_ack = median([load.server_cpu * 1000 / max(len(load.acked), 1) for load in loads])
     print(
         f"{backend:<10} {rate:8.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-        f"server CPU {server:4.0%}  clients CPU {client:4.0%}  errors {errors}  "
-        f"(runs: {', '.join(f'{load.rate:.0f}' for load in loads)}; {senders} senders)"
+        f"server CPU {server:4.0%} ({per_ack:.2f} ms/ack, ~{1000 / per_ack:,.0f}/s per free core)  "
+        f"clients CPU {client:4.0%}  errors {errors}  "
+        f"(runs: {', '.join(f'{load.rate:.0f}' for load in loads)}; {senders} senders)",
+        flush=True,
     )
     return rate
 
@@ -484,18 +504,18 @@ def run_all(bench: Bench, backends: list[str], runs: int, only: set[str]) -> Non
         print("\n== kill -9 mid-load: acked events that are not in the store must be 0 ==")
         for backend in backends:
             for _ in range(runs):
-                print(f"{backend:<10} {bench.kill9(backend)}")
+                print(f"{backend:<10} {bench.kill9(backend)}", flush=True)
     if "coalesce" in only:
         print(f"\n== 10,000 events for {LEADS:,} leads, then `leadscore worker --once` ==")
         for backend in backends:
-            print(f"{backend:<10} {bench.coalesce(backend)}")
+            print(f"{backend:<10} {bench.coalesce(backend)}", flush=True)
     if "write" in only:
         print("\n== event -> scores.csv row (coalesce_seconds=0, worker inside serve) ==")
         for backend in backends:
             runs_ms = [[x * 1000 for x in bench.event_to_write(backend)] for _ in range(runs)]
             p50 = median([median(r) for r in runs_ms])
-            p99 = median([sorted(r)[int(len(r) * 0.99) - 1] for r in runs_ms])
-            print(f"{backend:<10} median {p50:7.0f} ms  p99 {p99:7.0f} ms")
+            p99 = median([sorted(r)[min(int(len(r) * 0.99), len(r) - 1)] for r in runs_ms])
+            print(f"{backend:<10} median {p50:7.0f} ms  p99 {p99:7.0f} ms", flush=True)
 
 
 if __name__ == "__main__":

@@ -88,14 +88,7 @@ class Worker:
         self.on_batch = on_batch
 
     def drain_once(self, now: datetime) -> WorkerReport:
-        """Claim up to one batch of ready leads at `now`, rescore or forget them, settle them.
-
-        Nothing is claimed while a sync holds the run lock: waiting for it with leads in hand
-        would let their lease run out (another worker would claim them too) and would score
-        them as of `now`, older than what the sync has just written.
-        """
-        if self.store.is_running():
-            return WorkerReport()
+        """Claim up to one batch of ready leads at `now`, rescore or forget them, settle them."""
         batch = self._claim(now)
         report = WorkerReport(claimed=len(batch))
         if not batch:
@@ -118,10 +111,15 @@ class Worker:
         return report
 
     def run(self, stop: threading.Event, poll_seconds: float) -> None:
-        """Drain until `stop` is set, finishing the batch in hand; poll when the queue is idle."""
+        """Drain until `stop` is set, finishing the batch in hand; poll when the queue is idle.
+
+        Nothing is claimed while a sync holds the run lock: waiting for it with leads in hand
+        would let their lease run out (another worker would claim them too) and would score
+        them as of a claim time older than what the sync is writing.
+        """
         while not stop.is_set():
             try:
-                busy = self.drain_once(self.clock()).claimed > 0
+                busy = not self.store.is_running() and self.drain_once(self.clock()).claimed > 0
             except LeadscoreError as error:
                 # The state database or the CRM is down: keep the process, try again later.
                 log.error("worker batch failed: %s", redacted(str(error)))
