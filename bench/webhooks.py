@@ -429,7 +429,7 @@ def _one_lead_each(count: int) -> Iterator[tuple[str, str, dict[str, str]]]:
 
 def _has_row(scores: Path, lead_id: str) -> bool:
     try:
-        with scores.open(encoding="utf-8", newline="") as handle:
+        with scores.open(encoding="utf-8-sig", newline="") as handle:
             return any(row["lead_id"] == lead_id for row in csv.DictReader(handle))
     except FileNotFoundError:
         return False
