@@ -13,6 +13,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -48,13 +49,20 @@ def retry_delay(attempts: int) -> timedelta:
 
 @dataclass(slots=True)
 class WorkerReport:
-    """What one batch did: leads claimed, rescored, forgotten and failed (with why)."""
+    """What one batch did: leads claimed, rescored, forgotten and failed (with why).
+
+    `outcome` is the rescoring run's ("ok", "partial": some leads failed, "failed": the whole
+    run did), None when the batch had nothing to rescore; `seconds` and `api_calls` are its.
+    """
 
     claimed: int = 0
     rescored: int = 0
     forgotten: int = 0
     failed: dict[str, str] = field(default_factory=dict)
     run: RunReport | None = None
+    outcome: str | None = None
+    seconds: float = 0.0
+    api_calls: int = 0
 
 
 class Worker:
@@ -69,6 +77,7 @@ class Worker:
         clock: Clock = _wall_clock,
         claimant: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
+        on_batch: Callable[[WorkerReport], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -76,6 +85,7 @@ class Worker:
         self.clock = clock
         self.claimant = claimant or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = lease
+        self.on_batch = on_batch
 
     def drain_once(self, now: datetime) -> WorkerReport:
         """Claim up to one batch of ready leads at `now`, rescore or forget them, settle them."""
@@ -96,13 +106,20 @@ class Worker:
         )
         self._back_off(batch, report.failed, now)
         report.rescored = len(rescore) - len(report.failed)
+        if self.on_batch is not None:
+            self.on_batch(report)
         return report
 
     def run(self, stop: threading.Event, poll_seconds: float) -> None:
-        """Drain until `stop` is set, finishing the batch in hand; poll when the queue is idle."""
+        """Drain until `stop` is set, finishing the batch in hand; poll when the queue is idle.
+
+        Nothing is claimed while a sync holds the run lock: waiting for it with leads in hand
+        would let their lease run out (another worker would claim them too) and would score
+        them as of a claim time older than what the sync is writing.
+        """
         while not stop.is_set():
             try:
-                busy = self.drain_once(self.clock()).claimed > 0
+                busy = not self.store.is_running() and self.drain_once(self.clock()).claimed > 0
             except LeadscoreError as error:
                 # The state database or the CRM is down: keep the process, try again later.
                 log.error("worker batch failed: %s", redacted(str(error)))
@@ -126,6 +143,8 @@ class Worker:
         """Run the pipeline on the leads; those whose result is not in the CRM, with why."""
         request = RunRequest(now, wait_for_lock=True, lead_ids=frozenset(lead_ids))
         adapter = self.adapter_factory()
+        started, calls_before = time.perf_counter(), adapter.api_calls
+        report.outcome = "failed"
         try:
             report.run = Pipeline(self.settings, adapter, self.store, self.clock).run(request)
         except LeadscoreError as error:
@@ -133,11 +152,16 @@ class Worker:
             message = redacted(str(error)) or type(error).__name__
             return dict.fromkeys(lead_ids, message)
         finally:
+            report.seconds = time.perf_counter() - started
+            # This run's calls, a failed run's too (a client may count from before the run).
+            report.api_calls = adapter.api_calls - calls_before
             adapter.close()
         # The pipeline keeps a score failure until the lead's result is written: what is
         # still pending was not (a refused write, or its follow-up task failed).
         pending = self.store.pending_failures(SCORE)
-        return {lead: pending[lead].message for lead in lead_ids if lead in pending}
+        failed = {lead: pending[lead].message for lead in lead_ids if lead in pending}
+        report.outcome = "partial" if failed else "ok"
+        return failed
 
     def _back_off(self, batch: list[QueuedLead], failed: dict[str, str], now: datetime) -> None:
         """Fail each lead with its own delay, longer the more often it failed in a row."""

@@ -373,16 +373,27 @@ def serve(
     """Receive signed webhooks, queue their leads, and rescore them (until SIGINT/SIGTERM)."""
     settings = _settings(config, verbose, log_format)
     # Starlette and uvicorn only for this command: every other one starts without them.
+    from prometheus_client import CollectorRegistry
+
     from connector.webhooks import create_app, signing_key, store_ready, store_sink
     from connector.webhooks.crm import CrmEndpoint
+    from connector.webhooks.metrics import QueueCollector, WorkerMetrics
     from connector.webhooks.server import serve as run_server
 
     signing_key(settings)  # a missing secret is refused before the state store is touched
     hook = crm_webhook(settings)
     crm = None if hook is None else CrmEndpoint(hook.name, hook.section, hook.support)
     with open_state(settings) as store:
-        receiver = create_app(settings, store_sink(store), store_ready(store), crm=crm)
-        worker = Worker(settings, store, lambda: build_adapter(settings, _log_problem))
+        # One registry for /metrics: the receiver's counters, the queue, the worker's runs.
+        registry = CollectorRegistry()
+        receiver = create_app(
+            settings, store_sink(store), store_ready(store), crm=crm,
+            registry=registry, extra_collectors=[QueueCollector(store)],
+        )  # fmt: skip
+        observed = WorkerMetrics(registry).observe
+        worker = Worker(
+            settings, store, lambda: build_adapter(settings, _log_problem), on_batch=observed
+        )
         with _worker_beside(worker):
             log.info("serving webhooks", extra={"host": host, "port": port})
             run_server(receiver, host, port)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 import uvicorn
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 
 from connector.compose import build_adapter, crm_webhook, open_state
@@ -36,6 +37,7 @@ from connector.state import StateStore
 from connector.webhooks import create_app, store_ready, store_sink
 from connector.webhooks.app import SECRET_VARIABLE
 from connector.webhooks.crm import CrmEndpoint
+from connector.webhooks.metrics import QueueCollector, WorkerMetrics
 from connector.webhooks.server import server_config
 from connector.worker import Worker
 
@@ -166,6 +168,9 @@ class _Roles:
         self.gate = threading.Lock()
         self.threads: list[threading.Thread] = []
         self._server: _ServerHandle | None = None
+        #: One /metrics for every role: the receiver's counters, the queue, the worker, the runs.
+        self.registry = CollectorRegistry()
+        self.worker_metrics = WorkerMetrics(self.registry)
 
     def _start(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=_guarded(name, target), name=name, daemon=True)
@@ -176,13 +181,13 @@ class _Roles:
         """The receiver, /healthz, /readyz and /metrics (with the runs' metrics)."""
         hook = crm_webhook(self.settings)
         crm = None if hook is None else CrmEndpoint(hook.name, hook.section, hook.support)
-        collector = RunCollector(self.store, self.stats)
         app = create_app(
             self.settings,
             store_sink(self.store),
             store_ready(self.store),
             crm=crm,
-            collectors=[collector],
+            registry=self.registry,
+            extra_collectors=[QueueCollector(self.store), RunCollector(self.store, self.stats)],
         )
         self._server = _ServerHandle.bound(app, host, port)
         self._start("leadscore-serve", self._server.run)
@@ -190,7 +195,10 @@ class _Roles:
     def work(self) -> None:
         """The queue worker, draining in batches."""
         worker = Worker(
-            self.settings, self.store, lambda: build_adapter(self.settings, _log_problem)
+            self.settings,
+            self.store,
+            lambda: build_adapter(self.settings, _log_problem),
+            on_batch=self.worker_metrics.observe,
         )
         self._start("leadscore-worker", lambda: _drain(worker, self.gate, self.stop_event))
 

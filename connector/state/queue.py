@@ -7,6 +7,7 @@ a claim that outlives its lease (the worker died) lapses and the row is claimed 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,26 +24,64 @@ DEDUPE_RETENTION = timedelta(days=7)
 Insert = sqlite.Insert | postgresql.Insert
 
 
-def coalesced(events: Sequence[QueuedEvent]) -> dict[str, QueueAction]:
-    """Per lead, the action its events ask for; a forget wins, as one delivery has no order."""
-    actions: dict[str, QueueAction] = {}
-    for event in events:
-        previous = actions.get(event.lead_id)
-        actions[event.lead_id] = "forget" if "forget" in (event.action, previous) else "rescore"
-    return actions
+@dataclass(slots=True)
+class Folded:
+    """A lead's new events of one transaction: the action they ask for, first and last seen."""
+
+    action: QueueAction
+    first_at: datetime
+    last_at: datetime
 
 
-def prune_events(at: datetime) -> Delete:
-    """Forget accepted event ids past the retention: an indexed range, cheap on every enqueue."""
-    cutoff = as_utc(at) - DEDUPE_RETENTION
-    return webhook_events.delete().where(webhook_events.c.received_at < cutoff)
+def folded(events: Sequence[tuple[QueuedEvent, datetime]]) -> dict[str, Folded]:
+    """Per lead, its events received at their instants folded as `queue_lead` folds a row.
+
+    A later event decides the action; events of one instant cannot be ordered: a forget wins.
+    """
+    leads: dict[str, Folded] = {}
+    for event, at in sorted(events, key=lambda pair: pair[1]):
+        seen = leads.get(event.lead_id)
+        if seen is None:
+            leads[event.lead_id] = Folded(event.action, at, at)
+        elif at > seen.last_at:
+            seen.action, seen.last_at = event.action, at
+        elif event.action == "forget":
+            seen.action = "forget"
+    return leads
 
 
-def accept_event(statement: Insert) -> ReturningInsert[Any]:
-    """Insert an event id unless already seen: no row returned means a replay."""
+def first_sightings(
+    submissions: Sequence[Sequence[QueuedEvent]],
+) -> list[list[QueuedEvent]]:
+    """Each submission's events less those named earlier in the batch (a concurrent retry)."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for events in submissions:
+        mine = []
+        for event in events:
+            key = (event.source, event.event_id)
+            if key not in seen:
+                seen.add(key)
+                mine.append(event)
+        kept.append(mine)
+    return kept
+
+
+def prune_events() -> Delete:
+    """Forget accepted event ids received before `cutoff` (bound): an indexed range."""
+    return webhook_events.delete().where(webhook_events.c.received_at < bindparam("cutoff"))
+
+
+def prune_cutoff(at: datetime) -> dict[str, datetime]:
+    """The bound `cutoff` of `prune_events` at `at`: the retention ago."""
+    return {"cutoff": as_utc(at) - DEDUPE_RETENTION}
+
+
+def accept_events(statement: Insert) -> ReturningInsert[Any]:
+    """Insert event ids (many rows, one statement) unless seen: those inserted come back."""
     # RETURNING, not rowcount: drivers disagree on the rowcount of a DO NOTHING.
     statement = statement.on_conflict_do_nothing(index_elements=["source", "event_id"])
-    return statement.returning(webhook_events.c.event_id)
+    return statement.returning(webhook_events.c.source, webhook_events.c.event_id)
 
 
 def queue_lead(statement: Insert) -> Insert:
@@ -65,14 +104,11 @@ def queue_lead(statement: Insert) -> Insert:
     )
 
 
-def queue_row(lead_id: str, action: QueueAction, at: datetime) -> dict[str, object]:
+def queue_row(lead_id: str, lead: Folded) -> dict[str, object]:
     """A new queue row: due at once, never attempted, unclaimed."""
-    at = as_utc(at)
-    return {"lead_id": lead_id, "action": action, "first_event_at": at, "last_event_at": at} | {
-        "due_at": at,
-        "attempts": 0,
-        "requeued": False,
-    }
+    first, last = as_utc(lead.first_at), as_utc(lead.last_at)
+    row = {"lead_id": lead_id, "action": lead.action, "first_event_at": first}
+    return row | {"last_event_at": last, "due_at": first, "attempts": 0, "requeued": False}
 
 
 def claim(

@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime, timedelta
+from functools import cached_property
 from types import TracebackType
 from typing import Any
 
@@ -396,25 +397,49 @@ class StateStore:
         Deduplicated on (source, event_id), coalesced per lead; accepted ids older than
         seven days are pruned on the way.
         """
-        accept = queue.accept_event(self._insert(webhook_events))
-        with self._begin() as connection:
-            connection.execute(queue.prune_events(at))
-            new = [event for event in events if self._accepted(connection, accept, event, at)]
-            rows = [
-                queue.queue_row(lead, action, at) for lead, action in queue.coalesced(new).items()
-            ]
-            if rows:
-                connection.execute(queue.queue_lead(self._insert(rescore_queue)), rows)
-        return len(new)
+        return self.enqueue_many([(events, at)])[0]
 
-    @staticmethod
-    def _accepted(
-        connection: Connection, accept: Executable, event: QueuedEvent, at: datetime
-    ) -> bool:
-        """Record the event's id; False when it was seen before (a replayed delivery)."""
-        row = {"source": event.source, "event_id": event.event_id, "lead_id": event.lead_id}
-        inserted = connection.execute(accept, row | {"received_at": as_utc(at)}).first()
-        return inserted is not None
+    def enqueue_many(
+        self, submissions: Sequence[tuple[Sequence[QueuedEvent], datetime]]
+    ) -> list[int]:
+        """Store several deliveries (events, received at) in one transaction; new per delivery.
+
+        What a receiver under load commits at once: one commit, one statement per table,
+        however many requests wait for it.
+        """
+        if not submissions:
+            return []
+        firsts = queue.first_sightings([events for events, _ in submissions])
+        rows = [
+            {
+                "source": e.source,
+                "event_id": e.event_id,
+                "lead_id": e.lead_id,
+                "received_at": as_utc(at),
+            }
+            for events, (_, at) in zip(firsts, submissions, strict=True)
+            for e in events
+        ]
+        prune, accept, fold = self._enqueue_statements
+        with self._begin() as connection:
+            connection.execute(prune, queue.prune_cutoff(max(at for _, at in submissions)))
+            accepted = set()
+            if rows:
+                accepted = {tuple(row) for row in connection.execute(accept, rows)}
+            new = [[e for e in events if (e.source, e.event_id) in accepted] for events in firsts]
+            timed = [
+                (e, at) for events, (_, at) in zip(new, submissions, strict=True) for e in events
+            ]
+            leads = [queue.queue_row(lead, folded) for lead, folded in queue.folded(timed).items()]
+            if leads:
+                connection.execute(fold, leads)
+        return [len(events) for events in new]
+
+    @cached_property
+    def _enqueue_statements(self) -> tuple[Executable, Executable, Executable]:
+        """enqueue's three statements, built once: building them cost as much as running them."""
+        accept = queue.accept_events(self._insert(webhook_events))
+        return queue.prune_events(), accept, queue.queue_lead(self._insert(rescore_queue))
 
     def claim_queued(
         self,

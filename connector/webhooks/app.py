@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.registry import Collector
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
@@ -27,6 +27,8 @@ from connector.webhooks.sinks import Sink
 log = logging.getLogger("leadscore.webhooks")
 
 SECRET_VARIABLE = "LEADSCORE_WEBHOOKS__SECRET"  # noqa: S105 - a variable name, not a secret
+#: Told to a sender refused with 503 (the store is down): long enough for a restart.
+RETRY_AFTER_SECONDS = 30
 
 #: The one table of refusals -> HTTP statuses.
 STATUSES: dict[type[Exception], int] = {
@@ -62,13 +64,14 @@ class Receiver:
         ready: Callable[[], bool],
         clock: Callable[[], datetime],
         crm: CrmEndpoint | None = None,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self.webhook = signing_key(settings)
         self.limit = settings.webhooks.max_body_bytes
         self.public_url = settings.webhooks.public_url
         self.crm = crm
         self.sink, self.ready, self.clock = sink, ready, clock
-        self.metrics = Metrics()
+        self.metrics = Metrics(registry)
 
     async def healthz(self, request: Request) -> Response:
         """Up: the process answers."""
@@ -77,11 +80,15 @@ class Receiver:
     async def readyz(self, request: Request) -> Response:
         """Ready: the state store answers, so accepted events can be stored."""
         ok = await run_in_threadpool(self.ready)
-        return JSONResponse({"ok": ok}, status_code=200 if ok else 503)
+        if ok:
+            return JSONResponse({"ok": True})
+        return JSONResponse({"ok": False}, status_code=503, headers=_retry_after())
 
     async def metrics_page(self, request: Request) -> Response:
-        """The counters in Prometheus' text format."""
-        return Response(generate_latest(self.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        """The metrics in Prometheus' text format."""
+        # Off the event loop: collectors may read the state store.
+        page = await run_in_threadpool(generate_latest, self.metrics.registry)
+        return Response(page, media_type=CONTENT_TYPE_LATEST)
 
     async def generic(self, request: Request) -> Response:
         """Verify, parse, store, and only then answer 202."""
@@ -125,7 +132,9 @@ class Receiver:
             stored = await run_in_threadpool(self.sink, queued, self.clock())
         except StateError:
             self.metrics.rejected.labels(crm.name, "store_unavailable").inc()
-            return crm.rejected(503, "state store unavailable; retry later")
+            refusal = crm.rejected(503, "state store unavailable; retry later")
+            refusal.headers.update(_retry_after())
+            return refusal
         self.metrics.stored.labels(crm.name).inc(stored)
         self.metrics.duplicates.labels(crm.name).inc(len(queued) - stored)
         log.info("webhook stored", extra={"source": crm.name, "stored": stored})
@@ -138,7 +147,13 @@ class Receiver:
         self.metrics.rejected.labels(source, reason).inc()
         logged = {"source": source, "reason": reason, "status": status}
         log.warning("webhook refused: %s", error, extra=logged)
-        return JSONResponse({"error": reason, "detail": told}, status_code=status)
+        headers = _retry_after() if status == 503 else None
+        return JSONResponse({"error": reason, "detail": told}, status_code=status, headers=headers)
+
+
+def _retry_after() -> dict[str, str]:
+    """When a sender refused for a passing reason (the store is down) should try again."""
+    return {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _refusal(error: Exception) -> tuple[int, str, str]:
@@ -157,14 +172,16 @@ def create_app(
     clock: Callable[[], datetime] = _utc_now,
     crm: CrmEndpoint | None = None,
     *,
-    collectors: Sequence[Collector] = (),
+    registry: CollectorRegistry | None = None,
+    extra_collectors: Iterable[Collector] = (),
 ) -> Starlette:
     """The receiver app; ConfigError when the webhook secret is missing or malformed.
 
-    `collectors` add to /metrics (`leadscore run` adds its runs').
+    /metrics serves `registry` (a new one by default) with the receiver's counters added;
+    `extra_collectors` (the queue gauges, a scheduler's) are registered on it too.
     """
-    receiver = Receiver(settings, sink, ready, clock, crm)
-    for collector in collectors:
+    receiver = Receiver(settings, sink, ready, clock, crm, registry)
+    for collector in extra_collectors:
         receiver.metrics.registry.register(collector)
     routes = [
         Route("/healthz", receiver.healthz, methods=["GET"]),

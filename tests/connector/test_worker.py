@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
 
+from connector.ports import RecordFailure, ScoreWrite
 from connector.state import QueuedEvent, StateStore
+from connector.sync import Pipeline, RunRequest
 from connector.worker import DEFAULT_LEASE, Worker, retry_delay
 from tests.fakes.memory import Crash, MemoryAdapter, MemoryCrm
 from tests.scoring_support import NOW
@@ -162,3 +165,74 @@ def test_run_drains_until_stopped(state_store: StateStore) -> None:
     assert not loop.is_alive()
     assert state_store.queue_depth() == 0
     assert crm.fields["L2"].score == 140
+
+
+class RecordingAdapter(MemoryAdapter):
+    """The memory adapter, noting who (the sync, the worker) wrote which leads' scores."""
+
+    def __init__(self, crm: MemoryCrm, writes: list[tuple[str, str]], who: str) -> None:
+        super().__init__(crm)
+        self.writes, self.who = writes, who
+
+    def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
+        """Record, then write."""
+        self.writes.extend((self.who, write.lead_id) for write in writes)
+        return super().write_scores(writes)
+
+
+@pytest.mark.parametrize(
+    ("full", "arrives_at", "writer"),
+    [
+        (True, "read_leads", "sync"),  # before the sync read L2: the sync writes it
+        (False, "write_scores:done", "worker"),  # after: the worker rescores it
+    ],
+)
+def test_a_webhook_during_a_scheduled_sync_waits_for_it_then_converges(
+    state_store: StateStore, full: bool, arrives_at: str, writer: str
+) -> None:
+    crm, clock = synced(state_store)
+    make_high(crm, ("L4",), clock)  # the sync has something of its own to write
+    writes: list[tuple[str, str]] = []
+    stop = threading.Event()
+    drain = Worker(
+        settings(), state_store, lambda: RecordingAdapter(crm, writes, "worker"), clock=clock,
+        claimant="worker",
+    )  # fmt: skip
+    loop = threading.Thread(target=drain.run, args=(stop, 0.01), name="worker")
+    unclaimed_during_sync: list[list[str]] = []
+
+    def webhook_arrives(step: str) -> None:
+        # Mid sync, the run lock held: L2 changes in the CRM and its webhook is queued.
+        if step != arrives_at or unclaimed_during_sync:
+            return
+        make_high(crm, ("L2",), clock)
+        enqueue(state_store, clock, "L2")
+        clock.advance(PAST_DELAY)
+        loop.start()
+        time.sleep(0.5)  # many worker polls
+        peek = state_store.claim_queued(
+            1, ready_before=clock.now, claimant="peek", lease=timedelta(0), now=clock.now
+        )
+        unclaimed_during_sync.append([lead.lead_id for lead in peek])
+
+    crm.on_step = webhook_arrives
+    as_of = clock.now + timedelta(minutes=1)
+    pipeline = Pipeline(settings(), RecordingAdapter(crm, writes, "sync"), state_store, clock)
+    pipeline.run(RunRequest(as_of, full=full))
+    crm.on_step = None
+    try:
+        deadline = time.monotonic() + 30
+        while state_store.queue_depth() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        loop.join(timeout=30)
+
+    # The worker neither wrote nor held the lead while the sync ran: no lease to run out.
+    assert unclaimed_during_sync == [["L2"]]
+    assert [who for who, lead in writes if lead == "L2"] == [writer]  # one score write
+    assert crm.fields["L2"].score == 140
+    assert Counter(task.lead_id for task in crm.tasks.values())["L2"] == 1
+    assert not [key for key in crm.tasks if "#dup" in key]
+    assert state_store.queue_depth() == 0
+    assert state_store.recent_runs(1)[0].mode == "incremental"  # the worker ran after the sync

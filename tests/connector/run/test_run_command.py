@@ -190,9 +190,14 @@ def test_the_worker_inside_run_drains_the_queue(config: Path) -> None:
     with StateStore.open(default_state_url(config.parent)) as store:
         events = [QueuedEvent("generic", f"m{n}", f"L{n:04d}") for n in range(1, 6)]
         store.enqueue(events, datetime.now(UTC) - timedelta(minutes=1))
-    with running(config, serve=False) as run:
+    with running(config) as run:
         until(lambda: bool(run.events("worker batch")), "a worker batch")
         until(lambda: _depth(config) == 0, "the queue to drain")
+        # The same /metrics as `serve`: the queue and the worker's runs beside the schedule's.
+        metrics = httpx.get(f"{run.base}/metrics").text
+        assert "leadscore_queue_depth 0.0" in metrics
+        assert 'leadscore_worker_runs_total{outcome="ok"}' in metrics
+        assert "leadscore_worker_leads_rescored_total 5.0" in metrics
         assert run.stop() == 0
 
 

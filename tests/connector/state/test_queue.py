@@ -173,3 +173,20 @@ def test_two_concurrent_claimers_never_take_the_same_lead(
     assert len(taken[0]) + len(taken[1]) == leads
     assert taken[0]
     assert taken[1]  # both really ran side by side
+
+
+def test_deliveries_stored_together_are_counted_and_folded_each(state_store: StateStore) -> None:
+    state_store.enqueue([event(1, "L1")], NOW)
+    counts = state_store.enqueue_many(
+        [
+            ([event(1, "L1"), event(2, "L2")], NOW + SECOND),  # evt-1: a replay
+            ([event(2, "L2"), event(3, "L2", "forget")], NOW + 2 * SECOND),  # evt-2: a retry
+            ([event(4, "L2")], NOW + 3 * SECOND),  # later than the forget: L2 is back
+        ]
+    )
+    assert counts == [1, 1, 1]
+    # L2's last event is the one at +3 s; L1's replay at +1 s did not count as an event.
+    early = claim(state_store, NOW + 5 * SECOND, ready_before=NOW + 2 * SECOND)
+    assert [lead.lead_id for lead in early] == ["L1"]
+    [l2] = claim(state_store, NOW + 5 * SECOND)
+    assert (l2.lead_id, l2.action, l2.first_event_at) == ("L2", "rescore", NOW + SECOND)

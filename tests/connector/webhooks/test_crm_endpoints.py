@@ -110,6 +110,7 @@ def test_an_outbound_message_the_store_cannot_keep_gets_a_fault_so_salesforce_re
     with serving(app) as base:
         answer = httpx.post(f"{base}/webhooks/salesforce", content=_outbound(ORG, "00Q1"))
     assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "30"
     assert b"<soapenv:Fault>" in answer.content
 
 
@@ -180,3 +181,14 @@ def test_a_meeting_associated_with_a_contact_is_queued_and_a_call_is_not(
         answer = _hubspot_push(base, [associated(1, "0-47"), associated(2, "0-48")])
     assert (answer.status_code, answer.json()) == (200, {"stored": 1, "duplicates": 0})
     assert [e.lead_id for e in sink.events.values()] == ["701"]
+
+
+def test_a_hubspot_push_the_store_cannot_keep_is_503_with_retry_after(tmp_path: Path) -> None:
+    sink = MemorySink(down=True)
+    app = create_app(_configured(tmp_path), sink, lambda: True, crm=_hubspot_endpoint())
+    event = {"eventId": 1, "subscriptionId": 2, "occurredAt": 3,
+             "subscriptionType": "contact.propertyChange", "objectId": 501}  # fmt: skip
+    with serving(app) as base:
+        answer = _hubspot_push(base, [event])
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "30"

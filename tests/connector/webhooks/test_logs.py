@@ -34,7 +34,9 @@ def lines() -> Iterator[list[str]]:
     # Attached to the receiver's own logger: the CLI's set-up stops "leadscore" propagating.
     handler, logger = _Lines(), logging.getLogger("leadscore.webhooks")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    # setLevel, not `.level =`: only setLevel clears the cache of an earlier test's INFO check.
+    level = logger.level
+    logger.setLevel(logging.INFO)
     yield handler.lines
     logger.removeHandler(handler)
     logger.setLevel(level)

@@ -110,6 +110,7 @@ def test_a_request_that_fails_verification_is_401_and_stores_nothing(
     body, headers = forge(lead_body("00Q1"))  # type: ignore[operator]
     response = post(client, body, headers)
     assert response.status_code == 401
+    assert "retry-after" not in response.headers  # a forgery is not worth retrying
     assert response.json()["error"] == "signature"
     assert sink.events == {}
 
@@ -180,6 +181,7 @@ def test_a_store_that_is_down_gives_503_never_a_2xx(client: httpx.Client, sink: 
     body = lead_body("00Q1")
     response = post(client, body, signed_headers(body))
     assert response.status_code == 503
+    assert response.headers["retry-after"] == "30"  # a sender backs off, then retries
     assert response.json()["error"] == "store_unavailable"
     assert "sqlite" not in response.text  # the store's own message stays in the log
     sink.down = False
@@ -194,7 +196,9 @@ def test_healthz_answers_once_up(client: httpx.Client) -> None:
 def test_readyz_follows_the_store(client: httpx.Client, readiness: dict[str, bool]) -> None:
     assert client.get("/readyz").status_code == 200
     readiness["ok"] = False
-    assert client.get("/readyz").status_code == 503
+    unready = client.get("/readyz")
+    assert unready.status_code == 503
+    assert unready.headers["retry-after"] == "30"
 
 
 def test_metrics_count_received_rejected_stored_and_duplicates(client: httpx.Client) -> None:

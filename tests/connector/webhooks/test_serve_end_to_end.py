@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli_support import copy_example, read_csv
 from tests.connector.webhooks.support import SECRET, lead_body, signed_headers
@@ -92,6 +93,33 @@ def test_a_signed_webhook_gets_its_lead_rescored_and_sigterm_exits_0(
     assert httpx.get(f"{base}/readyz").status_code == 200
     server.send_signal(signal.SIGTERM)
     assert server.wait(timeout=WAIT_SECONDS) == 0
+
+
+def _samples(base: str) -> dict[str, float]:
+    text = httpx.get(f"{base}/metrics").text
+    return {
+        sample.name + "".join(f"{{{v}}}" for v in sample.labels.values()): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def test_metrics_show_the_queue_and_the_worker_runs(
+    served: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
+    base, _, _ = served
+    before = _samples(base)
+    assert before["leadscore_state_store_up"] == 1
+    assert before["leadscore_queue_depth"] == 0
+    assert before.get("leadscore_worker_runs_total{ok}", 0) == 0
+    body = lead_body("L0001", "L0002")
+    httpx.post(f"{base}/webhooks/generic", content=body, headers=signed_headers(body))
+    _until(lambda: _samples(base).get("leadscore_worker_runs_total{ok}") == 1,
+           "the worker's run to be counted on /metrics")  # fmt: skip
+    after = _samples(base)
+    assert after["leadscore_worker_leads_rescored_total"] == 2
+    assert after["leadscore_worker_run_duration_seconds_count"] == 1
+    assert after["leadscore_queue_depth"] == 0
 
 
 def test_a_forged_webhook_is_refused_and_nothing_is_rescored(

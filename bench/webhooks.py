@@ -1,0 +1,522 @@
+"""`leadscore serve` on loopback: acks/s and latency, kill -9 durability, coalescing, event->write.
+
+Run: .venv/bin/python -m bench.webhooks [--runs 3] [--backends sqlite,postgresql]
+         [--senders 50] [--events 6000] [--client-processes 2]
+         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
+
+The real server runs as a subprocess on 127.0.0.1 with the local-files adapter (inputs written
+to a temporary folder by bench.sync_local); PostgreSQL stores live in a schema of their own,
+dropped afterwards. Requests are signed (Standard Webhooks) before the clock starts; the
+senders are asyncio httpx clients in `--client-processes` processes. Targets (issue 13):
+>= 2,000 acks/s with 50 senders, p99 < 50 ms; every acked event durable after kill -9;
+10,000 events for 1,000 leads -> exactly 1,000 rescorings. Each figure is the median of
+`--runs` runs (the machine is shared and noisy).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import csv
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
+from standardwebhooks.webhooks import Webhook
+
+from bench.sync_local import write_inputs
+from connector.state.schema import rescore_queue, webhook_events
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "whsec_" + base64.b64encode(b"leadscore webhook bench secret!!").decode()
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+LEADS = 1_000
+NEVER = "86400"  # coalesce_seconds that keeps the worker out of a measurement
+STARTUP_SECONDS = 30.0
+
+
+# -- the server ------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """A running `leadscore serve` subprocess."""
+
+    process: subprocess.Popen[bytes]
+    base: str
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_stored(server: Server, count: int) -> None:
+    """Until the server's /metrics says `count` events are stored."""
+    deadline = time.monotonic() + STARTUP_SECONDS * 4
+    while time.monotonic() < deadline:
+        page = httpx.get(f"{server.base}/metrics", timeout=10).text
+        stored = [
+            float(line.split()[-1])
+            for line in page.splitlines()
+            if line.startswith('leadscore_webhook_events_stored_total{source="generic"}')
+        ]
+        if stored and stored[0] >= count:
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"fewer than {count} events stored in time")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving(config: Path, state_url: str, coalesce: str) -> Iterator[Server]:
+    """`leadscore serve` on a free port until the block ends (SIGTERM, or already killed)."""
+    port = _free_port()
+    env = os.environ | {
+        "LEADSCORE_WEBHOOKS__SECRET": SECRET,
+        "LEADSCORE_WEBHOOKS__COALESCE_SECONDS": coalesce,
+        "LEADSCORE_STATE__URL": state_url,
+    }
+    command = [sys.executable, "-m", "connector", "serve", "--config", str(config)]
+    log = (config.parent / "serve.log").open("ab")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
+        [*command, "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    server = Server(process, f"http://127.0.0.1:{port}")
+    try:
+        _wait_ready(server)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STARTUP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_ready(server: Server) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise SystemExit(f"leadscore serve exited with {server.process.returncode}")
+        try:
+            if httpx.get(f"{server.base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit("leadscore serve did not become ready")
+
+
+# -- state stores ----------------------------------------------------------------------------
+
+
+@contextmanager
+def fresh_store(backend: str, folder: Path, postgres: str) -> Iterator[str]:
+    """The URL of an empty state store: a new SQLite file, or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        yield f"sqlite:///{(folder / f'state-{uuid.uuid4().hex[:8]}.db').as_posix()}"
+        return
+    schema = f"bench_webhooks_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        url = make_url(postgres).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def stored(state_url: str) -> tuple[set[str], int]:
+    """The event ids the store accepted, and how many leads its queue holds."""
+    engine = create_engine(state_url)
+    try:
+        with engine.connect() as connection:
+            ids = set(connection.execute(select(webhook_events.c.event_id)).scalars())
+            depth = connection.execute(select(func.count()).select_from(rescore_queue))
+            return ids, int(depth.scalar_one())
+    finally:
+        engine.dispose()
+
+
+# -- the senders -----------------------------------------------------------------------------
+
+
+def signed(count: int, tag: str, leads: int = LEADS) -> list[tuple[str, str, dict[str, str]]]:
+    """`count` requests of one lead each, signed now: (event id, body, headers)."""
+    webhook, now = Webhook(SECRET), datetime.now(UTC)
+    return [sign(webhook, now, f"{tag}-{n}", f"L{n % leads:07d}") for n in range(count)]
+
+
+def sign(
+    webhook: Webhook, at: datetime, message_id: str, lead_id: str
+) -> tuple[str, str, dict[str, str]]:
+    """One Standard Webhooks request naming `lead_id`: (event id, body, headers)."""
+    body = json.dumps({"lead_ids": [lead_id]})
+    headers = {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": webhook.sign(message_id, at, body),
+        "content-type": "application/json",
+    }
+    return f"{message_id}:{lead_id}", body, headers
+
+
+def _raw(host: str, path: str, body: str, headers: dict[str, str]) -> bytes:
+    """The whole HTTP/1.1 request, built before the clock starts."""
+    encoded = body.encode()
+    lines = [f"POST {path} HTTP/1.1", f"host: {host}", f"content-length: {len(encoded)}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + encoded
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    """Read one response off a kept-alive connection; its status."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    return status
+
+
+async def _send_all(url: str, requests: list[list[object]], senders: int) -> dict[str, object]:
+    """Post every request from `senders` kept-alive connections; latencies and acked ids.
+
+    A bare asyncio HTTP/1.1 client on pre-built requests: httpx's own per-request work
+    (about 1 ms of CPU) would make the sender, not the server, the limit.
+    """
+    target = httpx.URL(url)
+    latencies: list[float] = []
+    acked: list[str] = []
+    errors = 0
+    host = f"{target.host}:{target.port}"
+    prepared = [
+        (str(event_id), _raw(host, target.path, str(body), headers))  # type: ignore[arg-type]
+        for event_id, body, headers in requests
+    ]
+    pending = iter(prepared)  # shared by the senders: each request is sent once
+
+    async def sender() -> None:
+        nonlocal errors
+        try:
+            reader, writer = await asyncio.open_connection(target.host, target.port)
+        except OSError:
+            errors += 1
+            return
+        try:
+            for event_id, raw in pending:
+                started = time.perf_counter()
+                try:
+                    writer.write(raw)
+                    status = await _read_response(reader)
+                except (OSError, asyncio.IncompleteReadError):
+                    errors += 1
+                    return  # the server is gone (kill -9): this sender stops
+                if status == 202:
+                    latencies.append(time.perf_counter() - started)
+                    acked.append(event_id)
+                else:
+                    errors += 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(senders)))
+    wall = time.perf_counter() - started
+    cpu = time.process_time()
+    return {"latencies": latencies, "acked": acked, "errors": errors, "wall": wall, "cpu": cpu}
+
+
+def client_main(job: Path) -> None:
+    """A client process: read the job, send, write the results next to it."""
+    spec = json.loads(job.read_text())
+    result = asyncio.run(_send_all(spec["url"], spec["requests"], spec["senders"]))
+    job.with_suffix(".out").write_text(json.dumps(result))
+
+
+@dataclass
+class Load:
+    """What the senders saw."""
+
+    wall: float
+    latencies: list[float]
+    acked: set[str]
+    errors: int
+    client_cpu: float
+    server_cpu: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        """Acknowledged events per second."""
+        return len(self.acked) / self.wall if self.wall else 0.0
+
+    def percentile(self, fraction: float) -> float:
+        """A latency percentile in milliseconds."""
+        ordered = sorted(self.latencies)
+        return ordered[min(int(len(ordered) * fraction), len(ordered) - 1)] * 1000
+
+
+def start_clients(
+    folder: Path,
+    url: str,
+    requests: list[tuple[str, str, dict[str, str]]],
+    senders: int,
+    procs: int,
+) -> list[tuple[subprocess.Popen[bytes], Path]]:
+    """Start `procs` client processes sharing `senders` connections and the requests."""
+    started = []
+    for index in range(procs):
+        job = folder / f"client-{uuid.uuid4().hex[:8]}.json"
+        share = requests[index::procs]
+        job.write_text(json.dumps({"url": url, "requests": share, "senders": senders // procs}))
+        command = [sys.executable, "-m", "bench.webhooks", "--client", str(job)]
+        started.append((subprocess.Popen(command, cwd=ROOT), job))  # noqa: S603
+    return started
+
+
+def gather(clients: list[tuple[subprocess.Popen[bytes], Path]]) -> Load:
+    """Wait for the clients; their results combined (wall: the slowest client)."""
+    results = []
+    for process, job in clients:
+        process.wait()
+        results.append(json.loads(job.with_suffix(".out").read_text()))
+    return Load(
+        wall=max(r["wall"] for r in results),
+        latencies=[x for r in results for x in r["latencies"]],
+        acked={x for r in results for x in r["acked"]},
+        errors=sum(r["errors"] for r in results),
+        client_cpu=sum(r["cpu"] for r in results),
+    )
+
+
+# -- the measurements ------------------------------------------------------------------------
+
+
+@dataclass
+class Bench:
+    """Where the inputs are and how to load the server."""
+
+    folder: Path
+    config: Path
+    postgres: str
+    senders: int
+    events: int
+    procs: int
+
+    def ack(self, backend: str) -> Load:
+        """Acks/s and latency, the worker kept out by a long coalescing delay."""
+        requests = signed(self.events, f"ack-{uuid.uuid4().hex[:6]}")
+        with (
+            fresh_store(backend, self.folder, self.postgres) as url,
+            serving(self.config, url, NEVER) as server,
+        ):
+            before = server.cpu_seconds()
+            clients = start_clients(
+                self.folder, f"{server.base}/webhooks/generic", requests, self.senders, self.procs
+            )
+            load = gather(clients)
+            load.server_cpu = server.cpu_seconds() - before
+        return load
+
+    def kill9(self, backend: str) -> dict[str, int]:
+        """kill -9 mid-load: every acknowledged event must be in the store."""
+        requests = signed(self.events, f"kill-{uuid.uuid4().hex[:6]}")
+        with fresh_store(backend, self.folder, self.postgres) as url:
+            with serving(self.config, url, NEVER) as server:
+                clients = start_clients(
+                    self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
+                    self.procs,
+                )  # fmt: skip
+                _wait_stored(server, self.events // 4)  # well inside the load
+                server.process.send_signal(signal.SIGKILL)
+                server.process.wait()
+                load = gather(clients)
+            ids, depth = stored(url)
+        lost = load.acked - ids
+        return {"acked": len(load.acked), "stored": len(ids), "queued_leads": depth} | {
+            "acked_not_stored": len(lost)
+        }
+
+    def coalesce(self, backend: str, count: int = 10_000) -> dict[str, int]:
+        """`count` events for LEADS leads, then the worker drains: how many rescorings."""
+        requests = signed(count, f"co-{uuid.uuid4().hex[:6]}")
+        with fresh_store(backend, self.folder, self.postgres) as url:
+            with serving(self.config, url, NEVER) as server:
+                clients = start_clients(
+                    self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
+                    self.procs,
+                )  # fmt: skip
+                load = gather(clients)
+            _, depth = stored(url)
+            drained = self._worker_once(url)
+        return {"events_acked": len(load.acked), "queued_leads": depth} | {
+            "rescored": int(str(drained["rescored"])),
+            "still_queued": int(str(drained["queue_depth"])),
+        }
+
+    def _worker_once(self, url: str) -> dict[str, object]:
+        env = os.environ | {"LEADSCORE_WEBHOOKS__COALESCE_SECONDS": "0"}
+        env |= {"LEADSCORE_STATE__URL": url}
+        command = [sys.executable, "-m", "connector", "worker", "--once", "--json"]
+        done = subprocess.run(  # noqa: S603
+            [*command, "--config", str(self.config)],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+        return result
+
+    def event_to_write(self, backend: str, count: int = 40) -> list[float]:
+        """Seconds from a signed post to its lead's row in scores.csv, one event at a time."""
+        scores = self.config.parent / "out" / "scores.csv"
+        latencies = []
+        with (
+            fresh_store(backend, self.folder, self.postgres) as url,
+            serving(self.config, url, "0") as server,
+            httpx.Client() as client,
+        ):
+            for lead_id, body, headers in _one_lead_each(count):
+                started = time.perf_counter()
+                client.post(f"{server.base}/webhooks/generic", content=body, headers=headers)
+                while not _has_row(scores, lead_id):
+                    if time.perf_counter() - started > STARTUP_SECONDS:
+                        raise SystemExit(f"{lead_id} never reached scores.csv")
+                    time.sleep(0.005)
+                latencies.append(time.perf_counter() - started)
+        scores.unlink(missing_ok=True)
+        return latencies
+
+
+def _one_lead_each(count: int) -> Iterator[tuple[str, str, dict[str, str]]]:
+    """Requests for `count` distinct leads, each signed just before it is sent: (lead, ...)."""
+    webhook, tag = Webhook(SECRET), uuid.uuid4().hex[:8]
+    for number in range(count):
+        lead_id = f"L{(number * 17) % LEADS:07d}"
+        _, body, headers = sign(webhook, datetime.now(UTC), f"w-{tag}-{number}", lead_id)
+        yield lead_id, body, headers
+
+
+def _has_row(scores: Path, lead_id: str) -> bool:
+    try:
+        with scores.open(encoding="utf-8-sig", newline="") as handle:
+            return any(row["lead_id"] == lead_id for row in csv.DictReader(handle))
+    except FileNotFoundError:
+        return False
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+def median(values: list[float]) -> float:
+    """The median (the machine is shared: the middle run, not the best)."""
+    return statistics.median(values)
+
+
+def report_ack(backend: str, loads: list[Load], senders: int) -> float:
+    """Print the ack figures of a backend; the median rate."""
+    rate = median([load.rate for load in loads])
+    p50 = median([load.percentile(0.50) for load in loads])
+    p99 = median([load.percentile(0.99) for load in loads])
+    server = median([load.server_cpu / load.wall for load in loads])
+    client = median([load.client_cpu / load.wall for load in loads])
+    errors = sum(load.errors for load in loads)
+    # CPU per ack is what a busy shared machine changes least: 1000 / it = acks/s per core.
+    per_ack = median([load.server_cpu * 1000 / max(len(load.acked), 1) for load in loads])
+    print(
+        f"{backend:<10} {rate:8.0f}/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
+        f"server CPU {server:4.0%} ({per_ack:.2f} ms/ack, ~{1000 / per_ack:,.0f}/s per free core)  "
+        f"clients CPU {client:4.0%}  errors {errors}  "
+        f"(runs: {', '.join(f'{load.rate:.0f}' for load in loads)}; {senders} senders)",
+        flush=True,
+    )
+    return rate
+
+
+def main() -> None:
+    """Parse the arguments, write the inputs, run each measurement `--runs` times."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--senders", type=int, default=50)
+    parser.add_argument("--events", type=int, default=6_000)
+    parser.add_argument("--client-processes", type=int, default=2)
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
+    parser.add_argument("--only", default="ack,kill9,coalesce,write")
+    parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.client:
+        client_main(args.client)
+        return
+    only = set(args.only.split(","))
+    with tempfile.TemporaryDirectory(prefix="leadscore-bench-webhooks-") as name:
+        folder = Path(name)
+        config = write_inputs(folder, LEADS, 5 * LEADS)
+        bench = Bench(folder, config, args.postgres_url, args.senders, args.events,
+                      args.client_processes)  # fmt: skip
+        print(f"leadscore serve on 127.0.0.1, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        run_all(bench, args.backends.split(","), args.runs, only)
+
+
+def run_all(bench: Bench, backends: list[str], runs: int, only: set[str]) -> None:
+    """Every measurement on every backend, each `runs` times, printed as it finishes."""
+    rates = {}
+    if "ack" in only:
+        print(f"\n== acks: {bench.events:,} signed events, {bench.senders} senders, "
+              f"{bench.procs} client processes (median of {runs}) ==")  # fmt: skip
+        for backend in backends:
+            rates[backend] = report_ack(backend, [bench.ack(backend) for _ in range(runs)],
+                                        bench.senders)  # fmt: skip
+        if len(rates) == 2:
+            first, second = rates.values()
+            print(f"{backends[1]} / {backends[0]}: {second / first:.2f}")
+    if "kill9" in only:
+        print("\n== kill -9 mid-load: acked events that are not in the store must be 0 ==")
+        for backend in backends:
+            for _ in range(runs):
+                print(f"{backend:<10} {bench.kill9(backend)}", flush=True)
+    if "coalesce" in only:
+        print(f"\n== 10,000 events for {LEADS:,} leads, then `leadscore worker --once` ==")
+        for backend in backends:
+            print(f"{backend:<10} {bench.coalesce(backend)}", flush=True)
+    if "write" in only:
+        print("\n== event -> scores.csv row (coalesce_seconds=0, worker inside serve) ==")
+        for backend in backends:
+            runs_ms = [[x * 1000 for x in bench.event_to_write(backend)] for _ in range(runs)]
+            p50 = median([median(r) for r in runs_ms])
+            p99 = median([sorted(r)[min(int(len(r) * 0.99), len(r) - 1)] for r in runs_ms])
+            print(f"{backend:<10} median {p50:7.0f} ms  p99 {p99:7.0f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    main()
