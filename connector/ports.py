@@ -45,6 +45,10 @@ class ResultFields:
     next_change_at: bool = False
 
 
+#: A destination with neither optional field (a mapping from before they existed).
+BASIC_RESULT_FIELDS = ResultFields()
+
+
 @dataclass(frozen=True, slots=True)
 class FollowUpTask:
     """A follow-up task for a lead's owner; `key` makes creating it idempotent."""

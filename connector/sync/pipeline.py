@@ -21,7 +21,7 @@ from connector.config import CoreSettings
 from connector.errors import ConfigError, InputError
 from connector.logs import redacted
 from connector.model import Activity, Lead
-from connector.ports import Adapter, InputProblem, ResultFields
+from connector.ports import BASIC_RESULT_FIELDS, Adapter, InputProblem, ResultFields
 from connector.scoring import Scorer
 from connector.state import StateStore
 from connector.sync.breakdown import breakdown_text
@@ -111,9 +111,9 @@ class Pipeline:
         activities: dict[str, list[Activity]],
         now: datetime,
         progress: Progress | None = None,
-        fields: ResultFields = ResultFields(),
+        fields: ResultFields = BASIC_RESULT_FIELDS,
     ) -> list[Scored]:
-        """Score every lead with its activities as of `now`, with a breakdown if `fields` has one."""
+        """Score every lead with its activities as of `now`; a breakdown when `fields` has one."""
         scored = []
         limit = fields.breakdown_length
         for lead in leads:
@@ -159,7 +159,7 @@ class Pipeline:
         ids = [lead.id for lead in leads]
         report.selected = len(ids)
         # Asked only when there is something to diff: it may cost a call (a describe).
-        fields = self.adapter.result_fields() if leads else ResultFields()
+        fields = self.adapter.result_fields() if leads else BASIC_RESULT_FIELDS
         report.scored = self.score(leads, activities, request.now, progress, fields)
         written = self.store.written(None if selected is None else ids)
         plan = plan_run(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 from connector.config import FollowUpSettings
 from connector.model import CurrentResult, Lead, breakdown_digest
-from connector.ports import FollowUpTask, ResultFields, ScoreWrite
+from connector.ports import BASIC_RESULT_FIELDS, FollowUpTask, ResultFields, ScoreWrite
 from connector.scoring import ScoreResult
 from connector.state import TaskRecord, WrittenResult
 from connector.sync.followup import build_task, task_key
@@ -51,7 +51,7 @@ def as_written(result: ScoreResult, at: datetime) -> WrittenResult:
     )
 
 
-def needs_write(item: Scored, fields: ResultFields = ResultFields()) -> bool:
+def needs_write(item: Scored, fields: ResultFields = BASIC_RESULT_FIELDS) -> bool:
     """True unless the destination already shows this result.
 
     The destination, not the state store, is the truth: a deleted scores.csv, a cleared CRM
@@ -139,7 +139,7 @@ def plan_run(
     policy: TaskPolicy,
     now: datetime,
     rewrite: bool = False,
-    fields: ResultFields = ResultFields(),
+    fields: ResultFields = BASIC_RESULT_FIELDS,
 ) -> Plan:
     """Diff every result against the destination's `fields`; plan tasks for band entries.
 

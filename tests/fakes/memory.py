@@ -75,6 +75,10 @@ class MemoryCrm:
             self.crash_after[name] = budget - 1
 
 
+#: The optional result fields the memory CRM has unless a test says otherwise.
+BOTH_FIELDS = ResultFields(breakdown_length=65_536, next_change_at=True)
+
+
 class MemoryAdapter:
     """The Adapter protocol over a MemoryCrm."""
 
@@ -85,7 +89,7 @@ class MemoryAdapter:
         self,
         crm: MemoryCrm,
         max_write_batch: int = 3,
-        fields: ResultFields = ResultFields(breakdown_length=65_536, next_change_at=True),
+        fields: ResultFields = BOTH_FIELDS,
     ) -> None:
         self.crm = crm
         self.max_write_batch = max_write_batch
