@@ -147,7 +147,8 @@ def test_check_refuses_a_breakdown_field_too_short_and_the_writer_bounds_to_a_sh
     assert "holds 255 characters, too few" in found["Lead.LeadScoreBreakdown__c"]
     org.schema["Lead"]["LeadScoreBreakdown__c"] = {"type": "textarea", "length": 5_000}
     item = next(i for i in shipped_adapter().check() if i.subject == "Lead.LeadScoreBreakdown__c")
-    assert item.ok and "lose their oldest evidence" in item.detail
+    assert item.ok
+    assert "lose their oldest evidence" in item.detail
     assert shipped_adapter().result_fields().breakdown_length == 5_000
 
 
