@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,19 +42,46 @@ class CurrentResult:
     score: int | None
     priority: str | None
     reasons: str | None = None
+    #: `breakdown_digest` of the breakdown field's text (None when empty or not read).
+    breakdown: str | None = None
+    #: The next-change field (None when empty or not read).
+    next_change_at: datetime | None = None
 
     @classmethod
-    def shown(cls, score: object, priority: object, reasons: object) -> CurrentResult | None:
+    def shown(
+        cls,
+        score: object,
+        priority: object,
+        reasons: object,
+        *,
+        breakdown: object = None,
+        next_change_at: datetime | None = None,
+    ) -> CurrentResult | None:
         """From a CRM's raw field values; None when it shows neither a score nor a band.
 
         CRMs store an empty text as no value, so blank means absent, a scored record's
         missing reasons read as "", and a score may come back as text or a float ("150.0").
+        The breakdown is kept as its digest: a full run holds every lead's current result.
         """
         number = _as_score(score)
         band = _as_text(priority)
         if number is None and band is None:
             return None
-        return cls(number, band, _as_text(reasons) or "")
+        digest = breakdown_digest(_as_text(breakdown) or "")
+        return cls(number, band, _as_text(reasons) or "", digest, next_change_at)
+
+
+#: The breakdown's `"scored_at":"...",` member: a new instant every run, so not compared.
+_SCORED_AT = re.compile(r'"scored_at":(?:"[^"]*"|null),?')
+
+
+def breakdown_digest(text: str) -> str | None:
+    """A short fingerprint of a breakdown text, blind to its `scored_at`; None for ""."""
+    if not text:
+        return None
+    # Inside a JSON string every quote is escaped, so an unescaped `"scored_at":` is a key.
+    compared = _SCORED_AT.sub("", text, count=1)
+    return hashlib.sha256(compared.encode()).hexdigest()[:32]
 
 
 def _as_text(value: object) -> str | None:

@@ -28,6 +28,25 @@ class ScoreWrite:
     priority: str
     reasons: str
     scored_at: datetime
+    #: The breakdown JSON (docs/breakdown.md), already bounded to the field's length; None
+    #: when the destination has no breakdown field (`ResultFields.breakdown_length`).
+    breakdown: str | None = None
+    #: When the score next changes by itself; None clears the field (it never will).
+    next_change_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultFields:
+    """The optional result fields a destination has: a mapping without them writes neither."""
+
+    #: The longest breakdown text the field takes (characters); None: no breakdown field.
+    breakdown_length: int | None = None
+    #: Whether the destination has a next-change field.
+    next_change_at: bool = False
+
+
+#: A destination with neither optional field (a mapping from before they existed).
+BASIC_RESULT_FIELDS = ResultFields()
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +186,10 @@ class Adapter(Protocol):
         A backtest passes `occurred_before` (its `--as-of`): what happened later did not exist
         then. A run at the present passes None, keeping activities dated in the future.
         """
+        ...
+
+    def result_fields(self) -> ResultFields:
+        """Which optional result fields the destination has (the breakdown's actual length)."""
         ...
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:

@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from connector.model import Activity, Lead
+from connector.model import Activity, Lead, breakdown_digest
 from connector.ports import Adapter, FollowUpTask, ScoreWrite
 
 MakeAdapter = Callable[[Sequence[Lead], Sequence[Activity]], Adapter]
@@ -172,6 +172,30 @@ class AdapterContract:
         assert current is not None
         assert (current.score, current.priority, current.reasons) == (150, "高", "展示会来場 +10")
         assert leads["L3"].current is None or leads["L3"].current.score is None
+
+    def test_the_optional_result_fields_are_read_back_where_the_destination_has_them(
+        self, adapter: Adapter
+    ) -> None:
+        fields = adapter.result_fields()
+        text = '{"v":1,"score":150,"band":"高","scored_at":"2026-11-20T09:00:00Z","rules":[]}'
+        when = NOW + timedelta(days=3, hours=2)
+        write = ScoreWrite("L1", 150, "高", "展示会来場 +10", NOW, text, next_change_at=when)
+        assert adapter.write_scores([write]) == []
+        current = {lead.id: lead for lead in adapter.read_leads()}["L1"].current
+        assert current is not None
+        assert current.breakdown == (breakdown_digest(text) if fields.breakdown_length else None)
+        assert current.next_change_at == (when if fields.next_change_at else None)
+        cleared = ScoreWrite("L1", 150, "高", "展示会来場 +10", NOW, text, next_change_at=None)
+        assert adapter.write_scores([cleared]) == []
+        current = {lead.id: lead for lead in adapter.read_leads()}["L1"].current
+        assert current is not None
+        assert current.next_change_at is None
+
+    def test_the_destination_has_both_optional_fields(self, adapter: Adapter) -> None:
+        fields = adapter.result_fields()
+        assert fields.next_change_at
+        assert fields.breakdown_length is not None
+        assert fields.breakdown_length >= 32_767
 
     def test_created_tasks_are_found_by_key(self, adapter: Adapter) -> None:
         outcome = adapter.create_tasks([_task("leadscore:L1:2026-11-20", "L1")])

@@ -10,6 +10,7 @@ from pathlib import Path
 from adapters.files.admin import check_local_files, setup_local_files
 from adapters.files.mapping import CsvMapping
 from adapters.files.read import InputFiles
+from adapters.files.records import EXCEL_CELL_LIMIT
 from adapters.files.write import ScoresFile, TasksFile
 from connector.model import Activity, Lead
 from connector.ports import (
@@ -17,6 +18,7 @@ from connector.ports import (
     FollowUpTask,
     ProblemSink,
     RecordFailure,
+    ResultFields,
     ScoreWrite,
     TaskOutcome,
     Vocabulary,
@@ -106,6 +108,10 @@ class LocalFilesAdapter:
                 wanted is None or activity.lead_id in wanted
             ):
                 yield activity
+
+    def result_fields(self) -> ResultFields:
+        """scores.csv always has both columns; the breakdown fits an Excel cell."""
+        return ResultFields(breakdown_length=EXCEL_CELL_LIMIT, next_change_at=True)
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Merge the results into scores.csv and rewrite it atomically."""

@@ -6,7 +6,7 @@ opens a file or reports a problem: a parser returns the reason a row cannot be u
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from adapters.files.mapping import CsvMapping
 from connector.model import Activity, CurrentResult, Lead
@@ -16,6 +16,9 @@ from connector.timestamps import parse_timestamp
 Row = dict[str, str]
 
 _ACTIVITY_FIELDS = frozenset({"id", "lead_id", "kind", "occurred_at"})
+#: The most characters an Excel cell holds: a longer breakdown would be cut when the file is
+#: opened and saved in Excel, and a cut breakdown is no JSON.
+EXCEL_CELL_LIMIT = 32_767
 #: Past 10^15 a float stops counting whole units, and sums of such values overflow to inf:
 #: no dwell time, count or amount a rule can use is that large.
 MAX_NUMBER = 1e15
@@ -102,8 +105,16 @@ def score_row(write: ScoreWrite, zone: tzinfo) -> Row:
         "score": str(write.score),
         "priority": write.priority,
         "reasons": write.reasons,
-        "scored_at": write.scored_at.astimezone(zone).isoformat(timespec="seconds"),
+        "scored_at": _local(write.scored_at, zone),
+        "next_change_at": ""
+        if write.next_change_at is None
+        else _local(write.next_change_at, zone),
+        "breakdown": write.breakdown or "",
     }
+
+
+def _local(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 def score_of(row: Row) -> int:
@@ -116,7 +127,21 @@ def score_of(row: Row) -> int:
 
 def current_result(row: Row) -> CurrentResult | None:
     """What a scores.csv row shows, read as every adapter reads a CRM's result fields."""
-    return CurrentResult.shown(row.get("score"), row.get("priority"), row.get("reasons"))
+    return CurrentResult.shown(
+        row.get("score"),
+        row.get("priority"),
+        row.get("reasons"),
+        breakdown=row.get("breakdown"),
+        next_change_at=_instant(row.get("next_change_at") or ""),
+    )
+
+
+def _instant(text: str) -> datetime | None:
+    """A next_change_at cell (written with its offset); None when blank or edited into junk."""
+    try:
+        return parse_timestamp(text, UTC) if text.strip() else None
+    except ValueError:
+        return None  # shows nothing leadscore wrote: the result is written again
 
 
 def task_row(task: FollowUpTask) -> Row:

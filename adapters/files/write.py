@@ -24,12 +24,21 @@ from connector.errors import ConfigError
 from connector.model import CurrentResult
 from connector.ports import FollowUpTask, ScoreWrite
 
-SCORE_COLUMNS = ("lead_id", "score", "priority", "reasons", "scored_at")
+#: The breakdown last: it is long, and the columns before it are what people read.
+SCORE_COLUMNS = (
+    "lead_id",
+    "score",
+    "priority",
+    "reasons",
+    "scored_at",
+    "next_change_at",
+    "breakdown",
+)
 TASK_COLUMNS = ("key", "lead_id", "owner", "subject", "due_date", "priority")
 #: Free text (ids, labels, names from the inputs and the config): neutralised against formula
 #: injection. Not the score, so that a negative score stays a number in Excel, nor the
 #: timestamps and dates leadscore formats itself.
-SCORE_TEXT = frozenset({"lead_id", "priority", "reasons"})
+SCORE_TEXT = frozenset({"lead_id", "priority", "reasons", "breakdown"})
 TASK_TEXT = frozenset({"key", "lead_id", "owner", "subject", "priority"})
 # UTF-8 with BOM, so that Excel on a Japanese Windows opens the files with the right encoding.
 _ENCODING = "utf-8-sig"

@@ -17,7 +17,7 @@ import httpx
 
 from adapters.hubspot.admin import check_hubspot, setup_hubspot
 from adapters.hubspot.client import Clock, HubSpotCalls, Sleep
-from adapters.hubspot.mapping import HubSpotMapping, load_hubspot_mapping
+from adapters.hubspot.mapping import TEXT_PROPERTY_LIMIT, HubSpotMapping, load_hubspot_mapping
 from adapters.hubspot.read import ActivityReader, LeadReader
 from adapters.hubspot.search import BATCH_LIMIT, OwnWrites
 from adapters.hubspot.settings import HubSpotSettings
@@ -30,6 +30,7 @@ from connector.ports import (
     FollowUpTask,
     ProblemSink,
     RecordFailure,
+    ResultFields,
     ScoreWrite,
     TaskOutcome,
     Vocabulary,
@@ -117,6 +118,12 @@ class HubSpotAdapter:
         filtered after reading.
         """
         return self.activities.read(lead_ids, occurred_after, occurred_before)
+
+    def result_fields(self) -> ResultFields:
+        """The optional properties the mapping names; a text property holds 65,536 characters."""
+        results = self.mapping.results
+        length = TEXT_PROPERTY_LIMIT if results.breakdown else None
+        return ResultFields(breakdown_length=length, next_change_at=bool(results.next_change_at))
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results with batch update, 100 a call; failures are mapped back per contact."""

@@ -6,7 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.hubspot.client import HubSpotCalls, HubSpotRequestError, Json
-from adapters.hubspot.mapping import ContactPropertySource, FormSource, HubSpotMapping
+from adapters.hubspot.mapping import (
+    TEXT_PROPERTY_LIMIT,
+    ContactPropertySource,
+    FormSource,
+    HubSpotMapping,
+)
 from connector.errors import CrmError
 from connector.ports import CheckItem
 
@@ -30,6 +35,8 @@ class PropertySpec:
     field_type: str
     #: Values must be unique, which lets records be read by the property (`idProperty`).
     unique: bool = False
+    #: Said after the type when the property is fine (what its size means for leadscore).
+    note: str = ""
 
     def create_request(self, group: str) -> Json:
         """The body of `POST /crm/v3/properties/{objectType}`."""
@@ -45,13 +52,33 @@ class PropertySpec:
 def property_specs(mapping: HubSpotMapping) -> list[PropertySpec]:
     """The result properties on contacts and the idempotency key on tasks."""
     results = mapping.results
-    return [
+    specs = [
         PropertySpec("contacts", results.score, "Lead score", "number", "number"),
         PropertySpec("contacts", results.priority, "Lead priority", "string", "text"),
         PropertySpec("contacts", results.reasons, "Lead score reasons", "string", "textarea"),
         PropertySpec("contacts", results.scored_at, "Lead scored at", "datetime", "date"),
         PropertySpec("tasks", results.task_key, "leadscore task key", "string", "text", True),
     ]
+    if results.breakdown:
+        label, note = "Lead score breakdown", _BREAKDOWN_NOTE
+        spec = PropertySpec("contacts", results.breakdown, label, "string", "textarea", note=note)
+        specs.append(spec)
+    if results.next_change_at:
+        label = "Lead score next change"
+        specs.append(PropertySpec("contacts", results.next_change_at, label, "datetime", "date"))
+    return specs
+
+
+#: HubSpot gives every text property the same length, so there is no length to check.
+_BREAKDOWN_NOTE = (
+    f"; holds {TEXT_PROPERTY_LIMIT:,} characters, the bound leadscore cuts the breakdown to"
+)
+#: The optional result properties: [results] key, the name the shipped mapping gives, and
+#: what naming it brings.
+_OPTIONAL = (
+    ("breakdown", "leadscore_breakdown", "the CRM card's rule-by-rule breakdown"),
+    ("next_change_at", "leadscore_next_change_at", "when the score next changes by itself"),
+)
 
 
 def check_hubspot(calls: HubSpotCalls, mapping: HubSpotMapping) -> list[CheckItem]:
@@ -59,8 +86,24 @@ def check_hubspot(calls: HubSpotCalls, mapping: HubSpotMapping) -> list[CheckIte
     items = [_check_scopes(calls, mapping)]
     items += [_check_group(calls, object_type, mapping) for object_type in ("contacts", "tasks")]
     items += [_check_property(calls, spec) for spec in property_specs(mapping)]
+    items += optional_hints(mapping)
     items.append(_check_attributes(calls, mapping))
     return items
+
+
+def optional_hints(mapping: HubSpotMapping) -> list[CheckItem]:
+    """A line per optional result property the mapping leaves out: how to turn it on."""
+    results = mapping.results
+    return [
+        CheckItem(
+            f"[results] {key}",
+            True,
+            f'not mapped, so not written ({purpose}): add `{key} = "{name}"` under'
+            " [results] in the mapping, then run `leadscore setup`",
+        )
+        for key, name, purpose in _OPTIONAL
+        if getattr(results, key) is None
+    ]
 
 
 def setup_hubspot(
@@ -111,8 +154,7 @@ def _check_property(calls: HubSpotCalls, spec: PropertySpec) -> CheckItem:
 def _check_attributes(calls: HubSpotCalls, mapping: HubSpotMapping) -> CheckItem:
     body = calls.sdk_call(calls.sdk.properties.get_all, "contacts")
     known = {str(item.get("name")) for item in body.get("results", [])}
-    results = mapping.results
-    wanted = set(mapping.contact_properties()) - {results.score, results.priority, results.reasons}
+    wanted = set(mapping.contact_properties()) - set(mapping.results.shown())
     wanted |= {s.property for s in mapping.activities if isinstance(s, ContactPropertySource)}
     missing = sorted(wanted - known)
     if missing:
@@ -155,7 +197,7 @@ def _ensure_property(
         if error.status != 409:
             raise
         return _compare(subject, spec, _get_property(calls, spec) or {})
-    return CheckItem(subject, True, f"created as {spec.type}/{spec.field_type}")
+    return CheckItem(subject, True, f"created as {spec.type}/{spec.field_type}{spec.note}")
 
 
 def _compare(subject: str, spec: PropertySpec, existing: Json) -> CheckItem:
@@ -175,7 +217,7 @@ def _compare(subject: str, spec: PropertySpec, existing: Json) -> CheckItem:
             " [results] task_key and run `leadscore setup`"
         )
         return CheckItem(subject, False, detail)
-    return CheckItem(subject, True, f"exists as {actual[0]}/{actual[1]}")
+    return CheckItem(subject, True, f"exists as {actual[0]}/{actual[1]}{spec.note}")
 
 
 def _get_group(calls: HubSpotCalls, object_type: str, name: str) -> Json | None:

@@ -15,8 +15,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: The most characters a HubSpot text property holds (single- or multi-line).
+TEXT_PROPERTY_LIMIT = 65_536
+
+
 class ResultProperties(_Strict):
-    """Contact properties that receive the result, and the group they live in."""
+    """Contact properties that receive the result, and the group they live in.
+
+    `breakdown` and `next_change_at` are optional (none by default): a mapping written before
+    they existed keeps working and writes neither; naming them turns them on.
+    """
 
     group: str = "leadscore"
     group_label: str = "Lead score"
@@ -25,6 +33,17 @@ class ResultProperties(_Strict):
     reasons: str = "leadscore_reasons"
     scored_at: str = "leadscore_scored_at"
     task_key: str = "leadscore_task_key"
+    breakdown: str | None = None
+    next_change_at: str | None = None
+
+    def shown(self) -> list[str]:
+        """The contact properties a lead read takes its current result from."""
+        optional = [name for name in (self.breakdown, self.next_change_at) if name]
+        return [self.score, self.priority, self.reasons, *optional]
+
+    def written(self) -> set[str]:
+        """Every contact property leadscore writes."""
+        return {*self.shown(), self.scored_at}
 
 
 class EngagementSource(_Strict):
@@ -110,8 +129,7 @@ class HubSpotMapping(_Strict):
 
     def contact_properties(self) -> list[str]:
         """Every contact property a lead read needs."""
-        results = self.results
-        names = {self.owner, "lastmodifieddate", results.score, results.priority, results.reasons}
+        names = {self.owner, "lastmodifieddate", *self.results.shown()}
         for value in self.attributes.values():
             names.update([value] if isinstance(value, str) else value)
         return sorted(names)

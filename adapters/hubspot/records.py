@@ -74,6 +74,12 @@ def to_lead(row: Json, mapping: HubSpotMapping) -> Lead:
             properties.get(results.score),
             properties.get(results.priority),
             properties.get(results.reasons),
+            breakdown=properties.get(results.breakdown) if results.breakdown else None,
+            next_change_at=(
+                parse_instant(properties.get(results.next_change_at))
+                if results.next_change_at
+                else None
+            ),
         ),
     )
 
@@ -97,6 +103,13 @@ def score_input(write: ScoreWrite, results: ResultProperties) -> Json:
         results.reasons: write.reasons,
         results.scored_at: iso(write.scored_at),
     }
+    if results.breakdown:
+        # No breakdown empties the field: a stale one would explain another score.
+        properties[results.breakdown] = write.breakdown or ""
+    if results.next_change_at:
+        # An empty value clears the property: the score no longer changes by itself.
+        moment = write.next_change_at
+        properties[results.next_change_at] = "" if moment is None else iso(moment)
     return {"id": write.lead_id, "properties": properties}
 
 

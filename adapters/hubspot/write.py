@@ -102,7 +102,7 @@ class HubSpotWriter:
         """Refusals no record can fix (a property missing or misdefined) stop the run."""
         if "PROPERTY_DOESNT_EXIST" in str(error.body):
             raise FatalCrmError(f"{error}. Run `leadscore setup` first.") from error
-        names = set(self._results.model_dump().values())
+        names = self._results.written()
         for result in validation_results(str(error.body.get("message") or "")):
             if result.get("error") == "INVALID_OPTION" and result.get("name") in names:
                 raise FatalCrmError(

@@ -15,7 +15,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from adapters.salesforce.admin import check_salesforce, setup_salesforce
+from adapters.salesforce.admin import (
+    Describer,
+    breakdown_length,
+    check_salesforce,
+    setup_salesforce,
+)
 from adapters.salesforce.client import ApiBudget, SalesforceConnection
 from adapters.salesforce.mapping import SalesforceMapping, load_salesforce_mapping
 from adapters.salesforce.read import SalesforceReader
@@ -30,6 +35,7 @@ from connector.ports import (
     FollowUpTask,
     ProblemSink,
     RecordFailure,
+    ResultFields,
     ScoreWrite,
     TaskOutcome,
     Vocabulary,
@@ -75,6 +81,7 @@ class SalesforceAdapter:
         self.max_write_batch = self.writer.max_batch
         self._client = client
         self._meter = meter
+        self._fields: ResultFields | None = None
 
     @property
     def api_calls(self) -> int:
@@ -98,6 +105,20 @@ class SalesforceAdapter:
     ) -> Iterator[Activity]:
         """Activities of the given leads (all when None) from every mapped source, after it."""
         return self.reader.read_activities(lead_ids, occurred_after, occurred_before)
+
+    def result_fields(self) -> ResultFields:
+        """The optional fields the mapping names; the breakdown's length as the org has it.
+
+        The length costs one describe per scored object, once per adapter (one run).
+        """
+        if self._fields is None:
+            results = self.mapping.write_back
+            length = None
+            if results.breakdown:
+                describer = Describer(self.connection)
+                length = breakdown_length(describer, self.settings.objects, results.breakdown)
+            self._fields = ResultFields(length, next_change_at=bool(results.next_change_at))
+        return self._fields
 
     def write_scores(self, writes: Sequence[ScoreWrite]) -> list[RecordFailure]:
         """Write results: sObject Collections PATCH by 200, or Bulk API 2.0 past the threshold."""

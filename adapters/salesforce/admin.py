@@ -20,13 +20,19 @@ from adapters.salesforce.client import COLLECTION_LIMIT, ApiBudget, SalesforceCo
 from adapters.salesforce.mapping import ActivitySource, SalesforceMapping, TaskMapping
 from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
 from adapters.salesforce.soql import equals, is_in, select
-from connector.errors import CrmError
+from connector.errors import CrmError, FatalCrmError
 from connector.ports import CheckItem
 
 NUMBER = frozenset({"double", "int", "currency", "percent", "long"})
 TEXT = frozenset({"string", "picklist", "textarea", "combobox", "email", "phone", "url"})
 DATETIME = frozenset({"datetime"})
 DATE = frozenset({"date"})
+#: Long Text Area describes as textarea; a Text field as string.
+LONG_TEXT = frozenset({"textarea", "string"})
+#: The Long Text Area `leadscore setup` creates for the breakdown (characters).
+BREAKDOWN_LENGTH = 32_768
+#: Below this a breakdown keeps hardly a rule: `check` refuses a field that short.
+BREAKDOWN_MIN_LENGTH = 1_000
 REFERENCE = frozenset({"reference", "id"})
 ANY: frozenset[str] = frozenset()
 
@@ -139,6 +145,72 @@ def _objects(
             (results.scored_at, DATETIME),
         ):
             yield check_field(describer, sobject, path, types, write=True)
+        if results.breakdown:
+            yield _check_breakdown(describer, sobject, results.breakdown)
+        if results.next_change_at:
+            yield check_field(describer, sobject, results.next_change_at, DATETIME, write=True)
+    yield from optional_hints(mapping)
+
+
+#: The optional result fields: [write_back] key, the name the shipped mapping gives, and
+#: what naming it brings.
+_OPTIONAL = (
+    ("breakdown", "LeadScoreBreakdown__c", "the CRM card's rule-by-rule breakdown"),
+    ("next_change_at", "LeadScoreNextChangeAt__c", "when the score next changes by itself"),
+)
+
+
+def optional_hints(mapping: SalesforceMapping) -> list[CheckItem]:
+    """A line per optional result field the mapping leaves out: how to turn it on."""
+    results = mapping.write_back
+    return [
+        CheckItem(
+            f"[write_back] {key}",
+            True,
+            f'not mapped, so not written ({purpose}): add `{key} = "{name}"` under'
+            " [write_back] in the mapping, then run `leadscore setup`",
+        )
+        for key, name, purpose in _OPTIONAL
+        if getattr(results, key) is None
+    ]
+
+
+def _check_breakdown(describer: Describer, sobject: str, path: str) -> CheckItem:
+    """The breakdown field: a text field, writable, long enough to hold a breakdown."""
+    item = check_field(describer, sobject, path, LONG_TEXT, write=True)
+    if not item.ok:
+        return item
+    length = field_length(describer.field(sobject, path) or {})
+    if length < BREAKDOWN_MIN_LENGTH:
+        detail = (
+            f"holds {length:,} characters, too few for a breakdown: make it a Long Text Area"
+            f"({BREAKDOWN_LENGTH}) or name another field in [write_back] breakdown"
+        )
+        return CheckItem(item.subject, False, detail)
+    note = "" if length >= BREAKDOWN_LENGTH else "; long breakdowns lose their oldest evidence"
+    return CheckItem(item.subject, True, f"{item.detail}, {length:,} characters{note}")
+
+
+def field_length(spec: dict[str, Any]) -> int:
+    """A text field's length in characters as describe gives it (0 when it gives none)."""
+    try:
+        return int(spec.get("length") or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def breakdown_length(describer: Describer, scored: Sequence[SalesforceObject], path: str) -> int:
+    """The breakdown field's length: the shortest over the scored objects, as each holds it."""
+    lengths = []
+    for sobject in scored:
+        length = field_length(describer.field(sobject, path) or {})
+        if length <= 0:
+            raise FatalCrmError(
+                f"{sobject}.{path} ([write_back] breakdown) is not a text field this user can"
+                " see: run `leadscore check`, then `leadscore setup`"
+            )
+        lengths.append(length)
+    return min(lengths)
 
 
 def _tasks(describer: Describer, tasks: TaskMapping) -> Iterator[CheckItem]:
@@ -235,6 +307,11 @@ def field_plans(scored: Sequence[SalesforceObject], mapping: SalesforceMapping) 
         (results.reasons, "Lead Score Reasons", {"type": "Text", "length": 255}),
         (results.scored_at, "Lead Scored At", {"type": "DateTime"}),
     ]
+    if results.breakdown:
+        long_text = {"type": "LongTextArea", "length": BREAKDOWN_LENGTH, "visibleLines": 10}
+        shapes.append((results.breakdown, "Lead Score Breakdown", long_text))
+    if results.next_change_at:
+        shapes.append((results.next_change_at, "Lead Score Next Change", {"type": "DateTime"}))
     plans = [
         FieldPlan(sobject, sobject, name, {"label": label, **meta})
         for sobject in scored

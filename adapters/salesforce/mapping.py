@@ -41,12 +41,23 @@ class ObjectMapping(_Strict):
 
 
 class WriteBack(_Strict):
-    """The custom fields that receive the results, on every scored object."""
+    """The custom fields that receive the results, on every scored object.
+
+    `breakdown` and `next_change_at` are optional (none by default): a mapping written before
+    they existed keeps working and writes neither; naming them turns them on.
+    """
 
     score: FieldName = "LeadScore__c"
     priority: FieldName = "LeadPriority__c"
     reasons: FieldName = "LeadScoreReasons__c"
     scored_at: FieldName = "LeadScoredAt__c"
+    breakdown: FieldName | None = None
+    next_change_at: FieldName | None = None
+
+    def shown(self) -> list[str]:
+        """The fields a lead read takes its current result from."""
+        optional = [name for name in (self.breakdown, self.next_change_at) if name]
+        return [self.score, self.priority, self.reasons, *optional]
 
 
 class TaskMapping(_Strict):

@@ -89,9 +89,7 @@ def lead_fields(objects: ObjectMapping, mapping: SalesforceMapping) -> list[str]
         objects.owner,
         objects.modified,
         *objects.attributes.values(),
-        results.score,
-        results.priority,
-        results.reasons,
+        *results.shown(),
     ]
 
 
@@ -112,6 +110,12 @@ def to_lead(record: Mapping[str, Any], objects: ObjectMapping, mapping: Salesfor
             value_at(record, results.score),
             value_at(record, results.priority),
             value_at(record, results.reasons),
+            breakdown=value_at(record, results.breakdown) if results.breakdown else None,
+            next_change_at=(
+                parse_datetime(value_at(record, results.next_change_at))
+                if results.next_change_at
+                else None
+            ),
         ),
     )
 
@@ -151,7 +155,7 @@ def to_activity(
 def score_body(write: ScoreWrite, sobject: str, mapping: SalesforceMapping) -> dict[str, Any]:
     """One record of an sObject Collections update carrying a lead's results."""
     fields = mapping.write_back
-    return {
+    body: dict[str, Any] = {
         "attributes": {"type": sobject},
         "id": write.lead_id,
         fields.score: write.score,
@@ -159,6 +163,14 @@ def score_body(write: ScoreWrite, sobject: str, mapping: SalesforceMapping) -> d
         fields.reasons: write.reasons,
         fields.scored_at: soql_datetime(write.scored_at),
     }
+    # None empties a field (#N/A in a bulk upload): no breakdown must not leave a stale one,
+    # and no next change means the score no longer changes by itself.
+    if fields.breakdown:
+        body[fields.breakdown] = write.breakdown or None
+    if fields.next_change_at:
+        moment = write.next_change_at
+        body[fields.next_change_at] = None if moment is None else soql_datetime(moment)
+    return body
 
 
 def task_body(task: FollowUpTask, mapping: SalesforceMapping) -> dict[str, Any]:

@@ -98,12 +98,14 @@ class Engagement:
         if points == 0:
             return None, change_at
         measure = weight / 1000 if weights is not None else float(len(inside))
-        return self._contribution(points, measure, inside), change_at
+        return self._contribution(points, measure, inside, change_at), change_at
 
-    def _contribution(self, points: int, measure: float, inside: list[Activity]) -> Contribution:
+    def _contribution(
+        self, points: int, measure: float, inside: list[Activity], until: datetime | None
+    ) -> Contribution:
         rule = self.rule
         evidence = tuple(map(_ID, inside))
-        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence)
+        return Contribution(rule.id, rule.label, points, "engagement", measure, evidence, until)
 
     def _next_change(
         self,
@@ -183,7 +185,7 @@ class _Counting(Engagement):
             return NOTHING
         # The points stop when the oldest count - needed + 1 activities have left.
         change_at = self.window.leaves(inside[count - needed].occurred_at)
-        return self._contribution(self.points_each, float(count), inside), change_at
+        return self._contribution(self.points_each, float(count), inside, change_at), change_at
 
 
 class _Summing(Engagement):
@@ -207,9 +209,8 @@ class _Summing(Engagement):
         weight, at_least = sum(weights), self.at_least
         if not inside or weight / 1000 < at_least:
             return NOTHING
-        return self._contribution(self.points_each, weight / 1000, inside), self._drops_at(
-            inside, weights, weight
-        )
+        change_at = self._drops_at(inside, weights, weight)
+        return self._contribution(self.points_each, weight / 1000, inside, change_at), change_at
 
     def _drops_at(self, inside: list[Activity], weights: list[int], weight: int) -> datetime:
         # Oldest first, activities at the same instant leave together, until the sum is short.

@@ -18,6 +18,9 @@ class Contribution(NamedTuple):
     dimension: Dimension
     measure: float | None = None
     evidence: tuple[str, ...] = ()
+    #: When the rule's points next change by themselves (activities leaving its window, or
+    #: future-dated ones entering); None for fit rules and for points that never change.
+    until: datetime | None = None
 
 
 class ScoreResult(NamedTuple):

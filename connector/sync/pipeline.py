@@ -21,9 +21,10 @@ from connector.config import CoreSettings
 from connector.errors import ConfigError, InputError
 from connector.logs import redacted
 from connector.model import Activity, Lead
-from connector.ports import Adapter, InputProblem
+from connector.ports import BASIC_RESULT_FIELDS, Adapter, InputProblem, ResultFields
 from connector.scoring import Scorer
 from connector.state import StateStore
+from connector.sync.breakdown import breakdown_text
 from connector.sync.followup import follow_up_labels
 from connector.sync.plan import Plan, Scored, TaskPolicy, as_written, plan_run, score_write
 from connector.sync.report import RunReport, RunRequest
@@ -110,11 +111,16 @@ class Pipeline:
         activities: dict[str, list[Activity]],
         now: datetime,
         progress: Progress | None = None,
+        fields: ResultFields = BASIC_RESULT_FIELDS,
     ) -> list[Scored]:
-        """Score every lead with its activities as of `now`."""
+        """Score every lead with its activities as of `now`; a breakdown when `fields` has one."""
         scored = []
+        limit = fields.breakdown_length
         for lead in leads:
-            scored.append(Scored(lead, self.scorer.score(lead, activities.get(lead.id, ()), now)))
+            found = activities.get(lead.id, ())
+            result = self.scorer.score(lead, found, now)
+            text = None if limit is None else breakdown_text(result, found, limit)
+            scored.append(Scored(lead, result, text))
             if progress is not None:
                 progress(1)
         return scored
@@ -152,7 +158,9 @@ class Pipeline:
                 log.warning("%s: is the rule or the input wrong?", warning)
         ids = [lead.id for lead in leads]
         report.selected = len(ids)
-        report.scored = self.score(leads, activities, request.now, progress)
+        # Asked only when there is something to diff: it may cost a call (a describe).
+        fields = self.adapter.result_fields() if leads else BASIC_RESULT_FIELDS
+        report.scored = self.score(leads, activities, request.now, progress, fields)
         written = self.store.written(None if selected is None else ids)
         plan = plan_run(
             report.scored,
@@ -161,6 +169,7 @@ class Pipeline:
             self._policy,
             request.now,
             rewrite=request.rewrite,
+            fields=fields,
         )
         report.writes, report.tasks = plan.writes, plan.tasks
         return plan
@@ -263,7 +272,7 @@ class Pipeline:
         self._record_written(unchanged)
 
     def _write_batch(self, batch: Sequence[Scored], report: RunReport) -> None:
-        failures = self.adapter.write_scores([score_write(item.result) for item in batch])
+        failures = self.adapter.write_scores([score_write(item) for item in batch])
         failed = {failure.record_id for failure in failures}
         done = [item for item in batch if item.lead.id not in failed]
         self._record_written(done)

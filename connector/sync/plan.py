@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from connector.config import FollowUpSettings
-from connector.model import CurrentResult, Lead
-from connector.ports import FollowUpTask, ScoreWrite
+from connector.model import CurrentResult, Lead, breakdown_digest
+from connector.ports import BASIC_RESULT_FIELDS, FollowUpTask, ResultFields, ScoreWrite
 from connector.scoring import ScoreResult
 from connector.state import TaskRecord, WrittenResult
 from connector.sync.followup import build_task, task_key
@@ -17,10 +17,11 @@ from connector.sync.followup import build_task, task_key
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """A lead next to its new result."""
+    """A lead next to its new result (and its breakdown text, when the destination has one)."""
 
     lead: Lead
     result: ScoreResult
+    breakdown: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,18 @@ def as_written(result: ScoreResult, at: datetime) -> WrittenResult:
     )
 
 
-def needs_write(item: Scored) -> bool:
+def needs_write(item: Scored, fields: ResultFields = BASIC_RESULT_FIELDS) -> bool:
     """True unless the destination already shows this result.
 
     The destination, not the state store, is the truth: a deleted scores.csv, a cleared CRM
-    field or a new output folder shows nothing, so the result is written again.
+    field or a new output folder shows nothing, so the result is written again. The optional
+    fields count only where the destination has them; a breakdown that changed alone (new
+    evidence, the same score) is written, since the card shows the evidence.
     """
     current = item.lead.current
-    return current is None or current.score is None or not _shows(current, item.result)
+    if current is None or current.score is None or not _shows(current, item.result):
+        return True
+    return not _shows_extras(current, item, fields)
 
 
 def _shows(current: CurrentResult, result: ScoreResult) -> bool:
@@ -66,6 +71,22 @@ def _shows(current: CurrentResult, result: ScoreResult) -> bool:
         result.priority,
         result.reasons,
     )
+
+
+def _shows_extras(current: CurrentResult, item: Scored, fields: ResultFields) -> bool:
+    # The digest ignores the breakdown's scored_at, or every run would rewrite every lead.
+    if fields.breakdown_length is not None and current.breakdown != breakdown_digest(
+        item.breakdown or ""
+    ):
+        return False
+    return not fields.next_change_at or _to_second(current.next_change_at) == _to_second(
+        item.result.next_change_at
+    )
+
+
+def _to_second(moment: datetime | None) -> datetime | None:
+    """To whole seconds: what every destination keeps of an instant (Salesforce drops ms)."""
+    return None if moment is None else moment.astimezone(UTC).replace(microsecond=0)
 
 
 def band_before(item: Scored, written: WrittenResult | None) -> str | None:
@@ -118,15 +139,16 @@ def plan_run(
     policy: TaskPolicy,
     now: datetime,
     rewrite: bool = False,
+    fields: ResultFields = BASIC_RESULT_FIELDS,
 ) -> Plan:
-    """Diff every result against the destination; plan tasks for band entries.
+    """Diff every result against the destination's `fields`; plan tasks for band entries.
 
     With `rewrite`, every result is written whatever the destination shows.
     """
     writes, tasks, unchanged = [], [], []
     for item in scored:
         row = written.get(item.lead.id)
-        if rewrite or needs_write(item):
+        if rewrite or needs_write(item, fields):
             writes.append(item)
         else:
             unchanged.append(item)
@@ -137,8 +159,15 @@ def plan_run(
     return Plan(writes, tasks, unchanged)
 
 
-def score_write(result: ScoreResult) -> ScoreWrite:
-    """The values the CRM's result fields receive for `result`."""
+def score_write(item: Scored) -> ScoreWrite:
+    """The values the CRM's result fields receive for a scored lead."""
+    result = item.result
     return ScoreWrite(
-        result.lead_id, result.total, result.priority, result.reasons, result.scored_at
+        result.lead_id,
+        result.total,
+        result.priority,
+        result.reasons,
+        result.scored_at,
+        breakdown=item.breakdown,
+        next_change_at=result.next_change_at,
     )

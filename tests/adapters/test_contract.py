@@ -65,7 +65,7 @@ def _hubspot(folder: Path) -> Iterator[MakeAdapter]:
 
     def make(leads: Sequence[Lead], activities: Sequence[Activity]) -> Adapter:
         hubspot.seed(portal, leads, activities)
-        return hubspot.adapter_on_fake(recorder)
+        return hubspot.adapter_on_fake(recorder, mapping=hubspot.MAPPING_WITH_EVERY_RESULT)
 
     with hubspot.mounted(portal):
         yield make

@@ -296,6 +296,9 @@ class FakePortal:
                 allowed = ", ".join(option["value"] for option in options)
                 text = f"{value} was not one of the allowed options: [{allowed}]"
                 results.append(_invalid(name, "INVALID_OPTION", text))
+            if isinstance(value, str) and len(value.encode("utf-16-le")) // 2 > TEXT_LIMIT:
+                text = f"{name} is {len(value)} characters; the limit is {TEXT_LIMIT}"
+                results.append(_invalid(name, "MAX_CHARACTERS", text))
             if name == "hubspot_owner_id" and value in self.deactivated_owners:
                 results.append(
                     _invalid(name, "INVALID_OWNER_ID", f"{value} is not a valid owner id")
@@ -512,6 +515,10 @@ def _batch_answer(results: Iterable[Json], failed: dict[str, str]) -> httpx.Resp
         for record_id, message in failed.items()
     ]  # fmt: skip
     return httpx.Response(207, json=answer)
+
+
+#: The most characters a text property takes (HubSpot counts them as UTF-16 code units).
+TEXT_LIMIT = 65_536
 
 
 def _invalid(name: str, code: str, text: str) -> Json:

@@ -11,6 +11,7 @@ from connector.ports import (
     CheckItem,
     FollowUpTask,
     RecordFailure,
+    ResultFields,
     ScoreWrite,
     TaskOutcome,
     Vocabulary,
@@ -74,15 +75,29 @@ class MemoryCrm:
             self.crash_after[name] = budget - 1
 
 
+#: The optional result fields the memory CRM has unless a test says otherwise.
+BOTH_FIELDS = ResultFields(breakdown_length=65_536, next_change_at=True)
+
+
 class MemoryAdapter:
     """The Adapter protocol over a MemoryCrm."""
 
     cursor_lag = timedelta(0)
     concurrent_reads = False
 
-    def __init__(self, crm: MemoryCrm, max_write_batch: int = 3) -> None:
+    def __init__(
+        self,
+        crm: MemoryCrm,
+        max_write_batch: int = 3,
+        fields: ResultFields = BOTH_FIELDS,
+    ) -> None:
         self.crm = crm
         self.max_write_batch = max_write_batch
+        self.fields = fields
+
+    def result_fields(self) -> ResultFields:
+        """The optional fields this CRM was given (both, unless the test says otherwise)."""
+        return self.fields
 
     @property
     def api_calls(self) -> int:
@@ -96,7 +111,13 @@ class MemoryAdapter:
         for lead_id in list(wanted):
             written = self.crm.fields.get(lead_id)
             current = (
-                CurrentResult(written.score, written.priority, written.reasons)
+                CurrentResult.shown(
+                    written.score,
+                    written.priority,
+                    written.reasons,
+                    breakdown=written.breakdown if self.fields.breakdown_length else None,
+                    next_change_at=written.next_change_at if self.fields.next_change_at else None,
+                )
                 if written is not None
                 else None
             )

@@ -13,6 +13,7 @@
 - failures on demand (`fail_next`: a status code or an httpx exception per coming call);
 - Tasks refused for an owner who cannot take them: an inactive User (INACTIVE_OWNER_OR_USER)
   or a queue, `00G...` (FIELD_INTEGRITY_EXCEPTION on OwnerId: Tasks cannot belong to queues);
+- text fields with a `length` refuse longer values (STRING_TOO_LONG, counted in UTF-16);
 - describe (fields created without field-level security stay invisible), Tooling API
   CustomField creation, PermissionSet/FieldPermissions records, Bulk API 2.0 ingest jobs.
 """
@@ -322,6 +323,10 @@ class FakeOrg:
                 return "INVALID_FIELD", f"No such column '{name}' on entity '{sobject}'"
             if not fields[name].get("updateable", True):
                 return "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {name}"
+            length, value = fields[name].get("length"), record[name]
+            if length and isinstance(value, str) and len(value.encode("utf-16-le")) // 2 > length:
+                message = f"{name}: data value too large (max length={length})"
+                return "STRING_TOO_LONG", message, [name]
         if record_id in self.reject:
             return "FIELD_CUSTOM_VALIDATION_EXCEPTION", self.reject[record_id]
         if sobject == "Task" and (refusal := self._refused_owner(record.get("OwnerId"))):
@@ -373,6 +378,8 @@ class FakeOrg:
         table, field = body["FullName"].split(".")
         field_type = body["Metadata"]["type"]
         spec = {"type": _DESCRIBE_TYPES.get(field_type, field_type.lower()), "updateable": True}
+        if "length" in body["Metadata"]:
+            spec["length"] = body["Metadata"]["length"]
         for sobject in ("Task", "Event") if table == "Activity" else (table,):
             self.schema.setdefault(sobject, {})[field] = spec
             self.hidden_fields.add(f"{sobject}.{field}")  # no field-level security yet
@@ -402,6 +409,7 @@ class FakeOrg:
                 "referenceTo": spec.get("referenceTo", []),
                 "relationshipName": spec.get("relationshipName"),
                 "picklistValues": spec.get("picklistValues", []),
+                "length": spec.get("length", 0),
             }
             for name, spec in self._visible_fields(sobject).items()
         ]

@@ -47,9 +47,11 @@ _STAMPS = {
 
 RESULT_FIELDS = {
     "LeadScore__c": {"type": "double"},
-    "LeadPriority__c": _text(),
-    "LeadScoreReasons__c": _text(),
+    "LeadPriority__c": _text(length=40),
+    "LeadScoreReasons__c": _text(length=255),
     "LeadScoredAt__c": {"type": "datetime"},
+    "LeadScoreBreakdown__c": {"type": "textarea", "length": 32_768},
+    "LeadScoreNextChangeAt__c": {"type": "datetime"},
 }
 
 _PERSON = {

@@ -54,6 +54,19 @@ MAPPING = HubSpotMapping(
 )  # fmt: skip
 
 
+#: The test mapping writing the optional result properties too.
+MAPPING_WITH_EVERY_RESULT = MAPPING.model_copy(
+    update={
+        "results": MAPPING.results.model_copy(
+            update={
+                "breakdown": "leadscore_breakdown",
+                "next_change_at": "leadscore_next_change_at",
+            }
+        )
+    }
+)
+
+
 class Recorder:
     """Collects what the adapter reports, and keeps a virtual clock its sleeps advance."""
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from adapters.hubspot.adapter import HubSpotAdapter
 from adapters.hubspot.mapping import load_hubspot_mapping
 from connector.errors import ConfigError
-from tests.adapters.hubspot.support import Recorder, adapter_on_fake, portal, recorder
+from connector.ports import ResultFields
+from tests.adapters.hubspot.support import MAPPING, Recorder, adapter_on_fake, portal, recorder
 from tests.fakes.hubspot import FakePortal
 from tests.scoring_support import ROOT
 
@@ -171,3 +173,52 @@ def test_check_reports_a_task_key_property_without_unique_values(
     (item,) = [i for i in adapter.check() if i.subject == "tasks property leadscore_task_key"]
     assert not item.ok
     assert "unique" in item.detail
+
+
+def _shipped_results_adapter(recorder: Recorder) -> HubSpotAdapter:
+    """The test mapping with the shipped [results], optional properties included."""
+    shipped = load_hubspot_mapping(SHIPPED_MAPPING).results
+    return adapter_on_fake(recorder, mapping=MAPPING.model_copy(update={"results": shipped}))
+
+
+def test_setup_creates_the_breakdown_and_next_change_properties_when_mapped(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = _shipped_results_adapter(recorder)
+    assert failing(adapter.check()) >= {
+        "contacts property leadscore_breakdown",
+        "contacts property leadscore_next_change_at",
+    }
+    assert failing(adapter.setup(dry_run=False)) == set()
+    created = standard_portal.properties["contacts"]
+    breakdown, next_change = created["leadscore_breakdown"], created["leadscore_next_change_at"]
+    assert (breakdown["type"], breakdown["fieldType"]) == ("string", "textarea")
+    assert (next_change["type"], next_change["fieldType"]) == ("datetime", "date")
+    assert breakdown["groupName"] == next_change["groupName"] == "leadscore"
+    checked = {item.subject: item for item in adapter.check()}
+    assert "65,536 characters" in checked["contacts property leadscore_breakdown"].detail
+    assert failing(checked.values()) == set()
+    assert adapter.result_fields() == ResultFields(breakdown_length=65_536, next_change_at=True)
+
+
+def test_check_names_a_next_change_property_of_the_wrong_type(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = _shipped_results_adapter(recorder)
+    adapter.setup(dry_run=False)
+    standard_portal.properties["contacts"]["leadscore_next_change_at"]["type"] = "string"
+    assert "contacts property leadscore_next_change_at" in failing(adapter.check())
+
+
+def test_a_mapping_without_the_optional_properties_checks_with_a_hint_and_writes_neither(
+    standard_portal: FakePortal, recorder: Recorder
+) -> None:
+    adapter = adapter_on_fake(recorder)  # a [results] from before the properties existed
+    adapter.setup(dry_run=False)
+    items = adapter.check()
+    assert failing(items) == set()
+    hints = {item.subject: item.detail for item in items if item.subject.startswith("[")}
+    assert 'add `breakdown = "leadscore_breakdown"`' in hints["[results] breakdown"]
+    assert "leadscore setup" in hints["[results] next_change_at"]
+    assert "leadscore_breakdown" not in standard_portal.properties["contacts"]
+    assert adapter.result_fields() == ResultFields()

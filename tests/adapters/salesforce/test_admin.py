@@ -8,12 +8,13 @@ import pytest
 
 from adapters.salesforce.adapter import SalesforceAdapter
 from adapters.salesforce.mapping import load_salesforce_mapping
-from connector.ports import CheckItem
+from connector.ports import CheckItem, ResultFields
 from tests.adapters.salesforce.support import MAPPING_PATH, make_adapter, session_settings
 from tests.fakes.salesforce import FakeOrg
 from tests.fakes.salesforce_schema import RESULT_FIELDS
 
 USER = "sync@example.com"
+OPTIONAL = ("breakdown", "next_change_at")
 
 
 @pytest.fixture
@@ -99,6 +100,8 @@ def test_setup_creates_fields_with_access_then_check_passes_and_a_rerun_is_a_no_
         "LeadPriority",
         "LeadScoreReasons",
         "LeadScoredAt",
+        "LeadScoreBreakdown",
+        "LeadScoreNextChangeAt",
         "LeadScoreTaskKey",
     }
     (assignment,) = org.all("PermissionSetAssignment")
@@ -121,3 +124,55 @@ def test_a_field_created_without_access_stays_invisible(org: FakeOrg) -> None:
     assert "Lead.LeadScore__c" in problems(shipped_adapter().check())
     shipped_adapter().setup(dry_run=False)
     assert problems(shipped_adapter().check()) == {}
+
+
+def test_setup_creates_the_breakdown_as_a_long_text_area_and_check_reads_its_length(
+    org: FakeOrg,
+) -> None:
+    strip_custom_fields(org)
+    items = {item.subject: item.detail for item in shipped_adapter().setup(dry_run=False)}
+    assert items["Lead.LeadScoreBreakdown__c"] == "created LongTextArea(32768)"
+    assert items["Lead.LeadScoreNextChangeAt__c"] == "created DateTime"
+    checked = {item.subject: item.detail for item in shipped_adapter().check()}
+    assert checked["Lead.LeadScoreBreakdown__c"] == "textarea, writable, 32,768 characters"
+    assert checked["Lead.LeadScoreNextChangeAt__c"] == "datetime, writable"
+    assert shipped_adapter().result_fields().breakdown_length == 32_768
+
+
+def test_check_refuses_a_breakdown_field_too_short_and_the_writer_bounds_to_a_shorter_one(
+    org: FakeOrg,
+) -> None:
+    org.schema["Lead"]["LeadScoreBreakdown__c"] = {"type": "textarea", "length": 255}
+    found = problems(shipped_adapter().check())
+    assert "holds 255 characters, too few" in found["Lead.LeadScoreBreakdown__c"]
+    org.schema["Lead"]["LeadScoreBreakdown__c"] = {"type": "textarea", "length": 5_000}
+    item = next(i for i in shipped_adapter().check() if i.subject == "Lead.LeadScoreBreakdown__c")
+    assert item.ok
+    assert "lose their oldest evidence" in item.detail
+    assert shipped_adapter().result_fields().breakdown_length == 5_000
+
+
+def test_check_names_a_breakdown_field_of_the_wrong_type(org: FakeOrg) -> None:
+    org.schema["Lead"]["LeadScoreBreakdown__c"] = {"type": "double"}
+    org.schema["Lead"]["LeadScoreNextChangeAt__c"] = {"type": "date"}
+    found = problems(shipped_adapter().check())
+    assert "type double" in found["Lead.LeadScoreBreakdown__c"]
+    assert "type date" in found["Lead.LeadScoreNextChangeAt__c"]
+
+
+def test_a_mapping_without_the_optional_fields_checks_clean_with_a_hint(org: FakeOrg) -> None:
+    shipped = load_salesforce_mapping(MAPPING_PATH)
+    older = shipped.model_copy(
+        update={"write_back": shipped.write_back.model_copy(update=dict.fromkeys(OPTIONAL))}
+    )
+    for field in ("LeadScoreBreakdown__c", "LeadScoreNextChangeAt__c"):
+        del org.schema["Lead"][field]
+    adapter = make_adapter(session_settings(username=USER), mapping=older)
+    items = adapter.check()
+    assert problems(items) == {}
+    hints = {item.subject: item.detail for item in items if item.subject.startswith("[")}
+    assert 'add `breakdown = "LeadScoreBreakdown__c"`' in hints["[write_back] breakdown"]
+    assert "leadscore setup" in hints["[write_back] next_change_at"]
+    assert adapter.result_fields() == ResultFields()
+    planned = {item.subject for item in adapter.setup(dry_run=True)}
+    assert not any("Breakdown" in subject or "NextChange" in subject for subject in planned)

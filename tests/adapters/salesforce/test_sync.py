@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from connector.state import StateStore
 from connector.sync import Pipeline, RunReport, RunRequest
 from tests.adapter_contract import ACTIVITIES, HOT, HOT_ACTIVITIES, LEADS, NOW
 from tests.adapters.salesforce.support import make_adapter, seed, session_settings
-from tests.fakes.salesforce import FakeOrg
+from tests.fakes.salesforce import FakeOrg, sf_datetime
 from tests.scoring_support import ROOT
 
 EXAMPLE_CONFIG = ROOT / "config.example.toml"
@@ -158,3 +159,25 @@ def test_a_thousand_leads_entering_the_follow_up_band_at_once_keep_the_org_score
         assert rerun.tasks_created == 0
         assert len(list(org.all("Task"))) == 13_000
         assert org.longest_url <= session_settings().max_query_url_bytes
+
+
+def test_a_lead_with_thousands_of_activities_gets_a_breakdown_within_the_field(
+    org: FakeOrg, settings: Settings, state_store: StateStore
+) -> None:
+    org.now = NOW - timedelta(days=1)
+    for n in range(1500):  # the fake refuses a value over the field's 32,768 characters
+        at = NOW - timedelta(days=2, minutes=n)
+        org.add("WebVisit__c", Lead__c="L9", VisitedAt__c=sf_datetime(at), Page__c="/products/abc",
+                Seconds__c=30.0)  # fmt: skip
+    org.now = NOW
+    report, _ = sync(settings, state_store)
+    assert not report.failures
+    text = org.get("L9")["LeadScoreBreakdown__c"]
+    assert 30_000 < len(text) <= 32_768
+    document = json.loads(text)
+    assert document["truncated"] is True
+    assert document["score"] == org.get("L9")["LeadScore__c"]
+    assert sum(rule.get("evidence_more", 0) for rule in document["rules"]) > 0
+    assert org.get("L9")["LeadScoreNextChangeAt__c"] is not None
+    full, _ = sync(settings, state_store, NOW + timedelta(minutes=20), full=True)
+    assert full.writes == []  # the bounded breakdown reads back as what was written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,10 @@ def test_sync_writes_a_score_for_every_lead_and_tasks_for_high_ones(
     scores = read_csv(config.parent / "out" / "scores.csv")
     tasks = read_csv(config.parent / "out" / "tasks.csv")
     assert len(scores) == summary["counts"]["leads"] == 300
-    assert list(scores[0]) == ["lead_id", "score", "priority", "reasons", "scored_at"]
+    assert list(scores[0]) == [
+        "lead_id", "score", "priority", "reasons", "scored_at", "next_change_at", "breakdown",
+    ]  # fmt: skip
+    assert all(json.loads(row["breakdown"])["score"] == int(row["score"]) for row in scores)
     assert [int(row["score"]) for row in scores] == sorted(
         (int(row["score"]) for row in scores), reverse=True
     )
