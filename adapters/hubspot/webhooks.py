@@ -64,9 +64,7 @@ def interest_of(mapping: HubSpotMapping) -> Interest:
         for source in mapping.activities
         if isinstance(source, EngagementSource)
     }
-    results = mapping.results
-    written = {results.score, results.priority, results.reasons, results.scored_at}
-    return Interest(frozenset(engagements), frozenset(written))
+    return Interest(frozenset(engagements), frozenset(mapping.results.written()))
 
 
 def webhook_reader(settings: HubSpotSettings, mapping: Path) -> Reader:
