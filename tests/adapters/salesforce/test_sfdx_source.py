@@ -29,11 +29,6 @@ NS = "{http://soap.sforce.com/2006/04/metadata}"
 #: An org may score Leads or Contacts; setup creates the result fields on each configured one.
 SCORED: list[SalesforceObject] = ["Lead", "Contact"]
 
-#: Result fields the SFDX source already has while `leadscore setup` gains them on another
-#: branch (issue 15). Remove this set once that branch is merged: the tests then hold them to
-#: setup's definitions like every other field.
-_ADDED_BY_BREAKDOWN_BRANCH = {"LeadScoreBreakdown__c", "LeadScoreNextChangeAt__c"}
-
 #: The CustomField elements setup's metadata sets, with their defaults when it leaves one out.
 COMPARED: dict[str, Any] = {
     "type": None,
@@ -47,11 +42,6 @@ COMPARED: dict[str, Any] = {
 }
 NUMBERS = {"length", "precision", "scale", "visibleLines"}
 FLAGS = {"externalId", "unique"}
-
-
-def tolerated() -> set[str]:
-    """`Table.Field__c` of the fields only the SFDX source defines, for now."""
-    return {f"{table}.{name}" for table in SCORED for name in _ADDED_BY_BREAKDOWN_BRANCH}
 
 
 def setup_plans() -> dict[str, FieldPlan]:
@@ -115,13 +105,7 @@ def test_the_source_defines_every_field_setup_creates_with_the_same_definition()
 
 def test_the_source_defines_no_field_setup_does_not_create() -> None:
     extra = set(sfdx_fields()) - set(setup_plans())
-    assert extra - tolerated() == set()
-
-
-def test_the_tolerated_fields_are_still_missing_from_setup() -> None:
-    # Once setup creates them, the exception must go so they are compared like the rest.
-    now_in_setup = tolerated() & set(setup_plans())
-    assert now_in_setup == set(), f"setup creates {now_in_setup}: drop _ADDED_BY_BREAKDOWN_BRANCH"
+    assert extra == set()
 
 
 def test_the_source_has_the_result_fields_on_both_objects_and_the_key_on_activity() -> None:
@@ -131,7 +115,7 @@ def test_the_source_has_the_result_fields_on_both_objects_and_the_key_on_activit
     named = {f"{table}.{name}" for table in SCORED for name in shipped["write_back"].values()}
     named.add(f"Activity.{shipped['tasks']['key_field']}")
     assert named - defined == set()
-    assert defined - named - tolerated() == set()
+    assert defined - named == set()
 
 
 def granted_fields() -> dict[str, tuple[bool, bool]]:
