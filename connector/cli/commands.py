@@ -97,7 +97,9 @@ def sync(
     ] = False,
     allow_shrink: Annotated[
         bool,
-        typer.Option("--allow-shrink", help="Run even if the input shrank past [safety]."),
+        typer.Option(
+            "--allow-shrink", help=r"Run even if the input shrank past \[safety] max_shrink."
+        ),
     ] = False,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
@@ -429,7 +431,7 @@ def run_command(
     verbose: VerboseOption = False,
     log_format: LogFormatOption = None,
 ) -> None:
-    """Sync on [schedule], receive webhooks and drain their queue, until SIGTERM or Ctrl-C."""
+    r"""Sync on \[schedule], receive webhooks and drain their queue, until SIGTERM or Ctrl-C."""
     settings = _settings(config, verbose, log_format)
     # Starlette, uvicorn and the scheduler only for this command.
     from connector.run.process import RunOptions, chosen_roles, run_process

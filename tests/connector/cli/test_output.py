@@ -184,3 +184,15 @@ def test_no_top_leads_table_when_nothing_was_scored(
     out = capsys.readouterr().out
     assert "scored 0 leads" in out
     assert "Top leads" not in out
+
+
+@pytest.mark.parametrize(
+    ("command", "named"), [("run", "Sync on [schedule]"), ("sync", "past [safety] max_shrink")]
+)
+def test_help_keeps_the_config_sections_it_names(
+    command: str, named: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Help is rich markup: an unescaped "[schedule]" would vanish as an unknown style tag.
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main([command, "--help"]) == 0
+    assert named in capsys.readouterr().out
