@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from connector.config import RunSettings
 from tests.container_support import exposed_port, state_volume
 from tests.scoring_support import ROOT
 
@@ -67,3 +68,9 @@ def test_no_secret_is_written_into_compose_yaml() -> None:
     assert all(re.fullmatch(r"\$\{[A-Z_]+(:\?[^}]*)?\}", value) for value in secrets)
     url = compose()["services"]["leadscore"]["environment"]["LEADSCORE_STATE__URL"]
     assert ":${POSTGRES_PASSWORD}@" in url
+
+
+def test_the_grace_period_outlasts_the_stop_timeout() -> None:
+    # Killed inside its stop timeout, leadscore could not finish the run in hand.
+    grace = compose()["services"]["leadscore"]["stop_grace_period"]
+    assert int(grace.removesuffix("s")) > RunSettings().stop_timeout_seconds

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from connector.cli import main
+from connector.config import RunSettings
 from tests.container_support import exposed_port, state_volume, user_id
 from tests.scoring_support import ROOT
 
@@ -105,3 +106,9 @@ def test_the_config_map_config_names_its_mapping(tmp_path: Path) -> None:
     data = one("ConfigMap")["data"]
     assert 'mapping = "mappings/salesforce.toml"' in data["config.toml"]
     assert "salesforce.toml" in data
+
+
+def test_the_grace_period_outlasts_the_stop_timeout() -> None:
+    # Killed inside its stop timeout, leadscore could not finish the run in hand.
+    spec = one("Deployment")["spec"]["template"]["spec"]
+    assert spec["terminationGracePeriodSeconds"] > RunSettings().stop_timeout_seconds
