@@ -6,48 +6,19 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-
 from tests.connector.webhooks.support import SECRET
+from tests.process_support import WAIT_SECONDS, answers, free_port, until
 from tests.scoring_support import ROOT
 
-WAIT_SECONDS = 60.0
-
-
-def free_port() -> int:
-    """A port nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def until(condition: Callable[[], bool], what: str, seconds: float = WAIT_SECONDS) -> None:
-    """Wait for `condition`, failing the test after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    pytest.fail(f"gave up waiting: {what}")
-
-
-def answers(url: str) -> bool:
-    """Whether `url` answers 200."""
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
+__all__ = ["WAIT_SECONDS", "answers", "free_port", "until"]
 
 
 def add_schedule(config: Path, toml: str) -> None:

@@ -17,16 +17,9 @@ from connector.cli import main
 from connector.errors import StateError
 from connector.state import StateStore
 from tests.cli_support import AS_OF
+from tests.process_support import free_port
 
 UNREACHABLE = "postgresql+psycopg://leadscore:s3cret@127.0.0.1:1/state"
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on (yet)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class LateServer:

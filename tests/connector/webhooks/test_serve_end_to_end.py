@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,37 +20,16 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli_support import copy_example, read_csv
 from tests.connector.webhooks.support import SECRET, lead_body, signed_headers
+from tests.process_support import answers, free_port, until
 from tests.scoring_support import ROOT
 
 WAIT_SECONDS = 30.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"gave up waiting: {what}")
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     config = copy_example(tmp_path)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LEADSCORE_WEBHOOKS__SECRET": SECRET,
@@ -65,7 +43,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _until(lambda: _answers(f"{base}/healthz"), "the server to answer /healthz")
+        until(lambda: answers(f"{base}/healthz"), "the server to answer /healthz")
         yield base, config, server
     finally:
         if server.poll() is None:
@@ -87,7 +65,7 @@ def test_a_signed_webhook_gets_its_lead_rescored_and_sigterm_exits_0(
     assert answer.status_code == 202
     assert answer.json() == {"stored": 1, "duplicates": 0}
     scores = config.parent / "out" / "scores.csv"
-    _until(lambda: scores.exists() and any(r["lead_id"] == "L0001" for r in read_csv(scores)),
+    until(lambda: scores.exists() and any(r["lead_id"] == "L0001" for r in read_csv(scores)),
            "the worker inside serve to write L0001's score")  # fmt: skip
     assert [row["lead_id"] for row in read_csv(scores)] == ["L0001"]  # that lead, no other
     assert httpx.get(f"{base}/readyz").status_code == 200
@@ -114,7 +92,7 @@ def test_metrics_show_the_queue_and_the_worker_runs(
     assert before.get("leadscore_worker_runs_total{ok}", 0) == 0
     body = lead_body("L0001", "L0002")
     httpx.post(f"{base}/webhooks/generic", content=body, headers=signed_headers(body))
-    _until(lambda: _samples(base).get("leadscore_worker_runs_total{ok}") == 1,
+    until(lambda: _samples(base).get("leadscore_worker_runs_total{ok}") == 1,
            "the worker's run to be counted on /metrics")  # fmt: skip
     after = _samples(base)
     assert after["leadscore_worker_leads_rescored_total"] == 2
