@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
@@ -17,6 +17,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from connector.errors import ConfigError
+from connector.ports import CheckItem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -167,3 +168,23 @@ def _is_secret(annotation: Any) -> bool:
     if annotation is SecretStr:
         return True
     return get_origin(annotation) in (Union, UnionType) and SecretStr in get_args(annotation)
+
+
+#: A result field a mapping may leave out: its key, its default name, what it is for.
+OptionalField = tuple[str, str, str]
+
+
+def unmapped_hints(
+    section: str, results: BaseModel, optional: Sequence[OptionalField]
+) -> list[CheckItem]:
+    """A passing check line per optional result field the mapping leaves out: how to turn it on."""
+    return [
+        CheckItem(
+            f"[{section}] {key}",
+            True,
+            f'not mapped, so not written ({purpose}): add `{key} = "{name}"` under'
+            f" [{section}] in the mapping, then run `leadscore setup`",
+        )
+        for key, name, purpose in optional
+        if getattr(results, key) is None
+    ]

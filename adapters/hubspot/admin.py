@@ -14,6 +14,7 @@ from adapters.hubspot.mapping import (
 )
 from connector.errors import CrmError
 from connector.ports import CheckItem
+from connector.validation import unmapped_hints
 
 #: Scopes every run needs; form sources add `forms`.
 REQUIRED_SCOPES = (
@@ -92,18 +93,8 @@ def check_hubspot(calls: HubSpotCalls, mapping: HubSpotMapping) -> list[CheckIte
 
 
 def optional_hints(mapping: HubSpotMapping) -> list[CheckItem]:
-    """A line per optional result property the mapping leaves out: how to turn it on."""
-    results = mapping.results
-    return [
-        CheckItem(
-            f"[results] {key}",
-            True,
-            f'not mapped, so not written ({purpose}): add `{key} = "{name}"` under'
-            " [results] in the mapping, then run `leadscore setup`",
-        )
-        for key, name, purpose in _OPTIONAL
-        if getattr(results, key) is None
-    ]
+    """A line per optional result field the mapping leaves out: how to turn it on."""
+    return unmapped_hints("results", mapping.results, _OPTIONAL)
 
 
 def setup_hubspot(

@@ -22,6 +22,7 @@ from adapters.salesforce.settings import SalesforceObject, SalesforceSettings
 from adapters.salesforce.soql import equals, is_in, select
 from connector.errors import CrmError, FatalCrmError
 from connector.ports import CheckItem
+from connector.validation import unmapped_hints
 
 NUMBER = frozenset({"double", "int", "currency", "percent", "long"})
 TEXT = frozenset({"string", "picklist", "textarea", "combobox", "email", "phone", "url"})
@@ -162,17 +163,7 @@ _OPTIONAL = (
 
 def optional_hints(mapping: SalesforceMapping) -> list[CheckItem]:
     """A line per optional result field the mapping leaves out: how to turn it on."""
-    results = mapping.write_back
-    return [
-        CheckItem(
-            f"[write_back] {key}",
-            True,
-            f'not mapped, so not written ({purpose}): add `{key} = "{name}"` under'
-            " [write_back] in the mapping, then run `leadscore setup`",
-        )
-        for key, name, purpose in _OPTIONAL
-        if getattr(results, key) is None
-    ]
+    return unmapped_hints("write_back", mapping.write_back, _OPTIONAL)
 
 
 def _check_breakdown(describer: Describer, sobject: str, path: str) -> CheckItem:
