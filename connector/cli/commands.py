@@ -195,7 +195,7 @@ def explain(
         print(json.dumps(explanation(result), ensure_ascii=False))
         return
     console = stdout()
-    console.print(explain_table(result))
+    console.print(explain_table(result, settings.zone))
     console.print(f"reasons: {result.reasons}", markup=False, highlight=False)
     if result.next_change_at is not None:
         local = result.next_change_at.astimezone(settings.zone).isoformat(timespec="minutes")

@@ -98,6 +98,7 @@ def explanation(result: ScoreResult) -> Json:
                 "points": c.points,
                 "dimension": c.dimension,
                 "measure": c.measure,
+                "until": _iso(c.until),
                 "evidence": list(c.evidence),
             }
             for c in result.contributions

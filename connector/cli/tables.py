@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 
 from rich import box
 from rich.console import Console
@@ -62,13 +63,16 @@ def problems_text(problems: Sequence[InputProblem]) -> list[str]:
     return lines
 
 
-def explain_table(result: ScoreResult) -> Table:
-    """Every rule that gave points to one lead."""
+def explain_table(result: ScoreResult, zone: tzinfo) -> Table:
+    """Every rule that gave points to one lead, and until when its points count (in `zone`)."""
     title = f"{result.lead_id}: {result.total} ({result.priority})"
-    table = Table("rule", "label", "points", "measure", "evidence", title=Text(title))
+    columns = ("rule", "label", "points", "measure", "counts until", "evidence")
+    table = Table(*columns, title=Text(title))
     for c in result.contributions:
         measure = "" if c.measure is None else f"{c.measure:g}"
-        add_plain_row(table, c.rule_id, c.label, f"{c.points:+d}", measure, ", ".join(c.evidence))
+        until = "" if c.until is None else c.until.astimezone(zone).isoformat(timespec="minutes")
+        points = f"{c.points:+d}"
+        add_plain_row(table, c.rule_id, c.label, points, measure, until, ", ".join(c.evidence))
     return table
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -111,6 +113,23 @@ def test_explain_lists_every_rule_that_gave_points(
     rules = {c["rule_id"] for c in explained["contributions"]}
     assert "abc-survey-evaluating" in rules
     assert explained["next_change_at"] is not None
+    # Fit rules hold while the attribute does; the first engagement rule to lapse is the change.
+    untils = [c["until"] for c in explained["contributions"] if c["dimension"] == "engagement"]
+    assert all(c["until"] is None for c in explained["contributions"] if c["dimension"] == "fit")
+    assert min(untils) == explained["next_change_at"]
+
+
+def test_explain_shows_until_when_each_rule_counts_in_local_time(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")  # a table row on one line
+    _, explained = run_json(capsys, "explain", "L0246", "--config", str(config), "--as-of", AS_OF)
+    assert main(["explain", "L0246", "--config", str(config), "--as-of", AS_OF]) == 0
+    table = capsys.readouterr().out
+    assert "counts until" in table
+    survey = next(c for c in explained["contributions"] if c["rule_id"] == "abc-survey-evaluating")
+    local = datetime.fromisoformat(survey["until"]).astimezone(ZoneInfo("Asia/Tokyo"))
+    assert local.isoformat(timespec="minutes") in table
 
 
 def test_explain_an_unknown_lead_exits_2_naming_it(
