@@ -22,7 +22,7 @@ from connector.webhooks.body import read_limited
 from connector.webhooks.crm import CrmEndpoint
 from connector.webhooks.errors import BadPayload, BadSignature, BodyTooLarge, Rejected
 from connector.webhooks.metrics import Metrics
-from connector.webhooks.sinks import Sink
+from connector.webhooks.sinks import Sink, awaited
 
 log = logging.getLogger("leadscore.webhooks")
 
@@ -70,7 +70,9 @@ class Receiver:
         self.limit = settings.webhooks.max_body_bytes
         self.public_url = settings.webhooks.public_url
         self.crm = crm
-        self.sink, self.ready, self.clock = sink, ready, clock
+        self.ready, self.clock = ready, clock
+        # Blocking database I/O, kept off the event loop (one thread handoff per commit).
+        self.store = awaited(sink)
         self.metrics = Metrics(registry)
 
     async def healthz(self, request: Request) -> Response:
@@ -97,8 +99,7 @@ class Receiver:
         body = await read_limited(request, self.limit)
         message_id = generic.verify(self.webhook, body, request.headers)
         events = generic.events(message_id, body)
-        # The sink is blocking database I/O: off the event loop.
-        stored = await run_in_threadpool(self.sink, events, self.clock())
+        stored = await self.store(events, self.clock())
         duplicates = len(events) - stored
         self.metrics.stored.labels(generic.SOURCE).inc(stored)
         self.metrics.duplicates.labels(generic.SOURCE).inc(duplicates)
@@ -129,7 +130,7 @@ class Receiver:
             log.warning("webhook refused: %s", error, extra=extra)
             return crm.rejected(error.status, error.reason)
         try:
-            stored = await run_in_threadpool(self.sink, queued, self.clock())
+            stored = await self.store(queued, self.clock())
         except StateError:
             self.metrics.rejected.labels(crm.name, "store_unavailable").inc()
             refusal = crm.rejected(503, "state store unavailable; retry later")
