@@ -63,8 +63,25 @@ _SECRET_PATTERNS = (
 )
 
 
+#: Every match of _SECRET_PATTERNS contains one of these (lower-cased, in ASCII text).
+_CANDIDATES = ("bearer", "token", "secret", "password", "assertion", "sessionid")
+
+
+def _may_hold_credentials(text: str) -> bool:
+    """False only when no pattern can match: ASCII text that names none of the candidates."""
+    # Outside ASCII, re's case-insensitive matching knows equivalents str.lower() does not
+    # (U+0130 for "i", U+017F for "s"): such text always gets the full scan.
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(candidate in lowered for candidate in _CANDIDATES)
+
+
 def scrub_credentials(text: str) -> str:
     """`text` with bearer tokens, session ids, passwords and access tokens replaced by ***."""
+    # Four case-insensitive scans cost ~60 us a log line; most lines name no credential at all.
+    if not _may_hold_credentials(text):
+        return text
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub(r"\1***", text)
     return text

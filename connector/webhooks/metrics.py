@@ -8,6 +8,7 @@ or `extra_collectors=...`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -22,6 +23,15 @@ from connector.worker import WorkerReport
 RUN_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceCounts:
+    """The per-request counters of one source."""
+
+    received: Counter
+    stored: Counter
+    duplicates: Counter
+
+
 class Metrics:
     """Requests received and rejected (by reason), events stored and duplicates, by source."""
 
@@ -34,6 +44,14 @@ class Metrics:
         self.stored = self._counter("events_stored", "Events newly queued", ["source"])
         self.duplicates = self._counter(
             "events_duplicate", "Events already queued (a replay or a retry)", ["source"]
+        )
+
+    def of_source(self, source: str) -> SourceCounts:
+        """One source's received, stored and duplicate counters, to keep and reuse."""
+        return SourceCounts(
+            self.received.labels(source),
+            self.stored.labels(source),
+            self.duplicates.labels(source),
         )
 
     def _counter(self, name: str, documentation: str, labels: list[str]) -> Counter:

@@ -7,10 +7,18 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, SecretStr
 
 from connector.cli import main
-from connector.logs import configure_logging, hide_in_logs, secret_values
+from connector.logs import (
+    _SECRET_PATTERNS,
+    configure_logging,
+    hide_in_logs,
+    scrub_credentials,
+    secret_values,
+)
 from tests.cli_support import AS_OF
 
 
@@ -47,3 +55,30 @@ def test_secret_values_never_reach_a_log_line(capsys: pytest.CaptureFixture[str]
     assert token not in err
     assert "calling with ***" in err
     assert "token=***" in err
+
+
+_FULL_SCAN = (
+    "Bearer abc.def",
+    "access_token=t0k",
+    "<sf:sessionId>00D!x</sf:sessionId>",
+    '"password": "hunter2"',
+    "CLIENT_SECRET=s3",
+    "assertion=eyJ",
+    "sessİonId=x",  # U+0130: re matches it as "i", str.lower() does not
+    "paſsword=x",  # U+017F: re matches it as "s"
+    "webhook stored",
+    '{"message_id": "msg_1", "stored": 1}',
+)
+
+
+@given(st.lists(st.sampled_from(_FULL_SCAN) | st.text(max_size=12), max_size=6))
+def test_scrubbing_skips_no_line_the_full_scan_would_change(parts: list[str]) -> None:
+    text = " ".join(parts)
+    expected = text
+    for pattern in _SECRET_PATTERNS:
+        expected = pattern.sub(r"\1***", expected)
+    assert scrub_credentials(text) == expected
+
+
+def test_credentials_spelt_with_unicode_case_equivalents_are_still_scrubbed() -> None:
+    assert scrub_credentials("sessİonId=00Dx!AQ") == "sessİonId=***"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Sequence
@@ -9,9 +10,11 @@ from datetime import UTC, datetime
 
 from connector.errors import StateError
 from connector.state import QueuedEvent
-from connector.webhooks.sinks import GroupCommit
+from connector.webhooks.sinks import GroupCommit, LoopGroupCommit
 
 AT = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+#: Seconds an event-loop test may take: a waiter left hanging fails it, never blocks the run.
+TIMEOUT = 10
 Batch = Sequence[tuple[Sequence[QueuedEvent], datetime]]
 
 
@@ -85,3 +88,68 @@ def test_a_delivery_returns_only_once_its_own_commit_is_done() -> None:
     for thread in threads:
         thread.join(timeout=30)
     assert seen_at_return == dict.fromkeys((f"e{n}" for n in range(10)), True)
+
+
+def deliver_on_loop(sink: LoopGroupCommit, count: int) -> dict[str, object]:
+    """`count` concurrent deliveries on one event loop; what each returned (or raised)."""
+
+    async def one(number: int) -> object:
+        events = [QueuedEvent("generic", f"e{number}", f"L{number}")] * (number % 3 + 1)
+        try:
+            return await sink(events, AT)
+        except StateError as error:
+            return error
+
+    async def all_of_them() -> list[object]:
+        return await asyncio.gather(*(one(n) for n in range(count)))
+
+    results = asyncio.run(asyncio.wait_for(all_of_them(), TIMEOUT))
+    return {f"e{n}": result for n, result in enumerate(results)}
+
+
+def test_on_the_event_loop_deliveries_share_commits_and_each_gets_its_own_count() -> None:
+    store = SlowStore()
+    results = deliver_on_loop(LoopGroupCommit(store.write), 20)
+
+    assert results == {f"e{n}": n % 3 + 1 for n in range(20)}
+    assert len(store.committed) < 20
+    assert sorted(e for batch in store.committed for e in batch) == sorted(results)
+
+
+def test_on_the_event_loop_a_failed_commit_fails_its_deliveries_and_the_next_one_writes() -> None:
+    store = SlowStore(fail=True)
+    sink = LoopGroupCommit(store.write)
+    assert all(isinstance(r, StateError) for r in deliver_on_loop(sink, 8).values())
+
+    store.fail = False
+    assert deliver_on_loop(sink, 1) == {"e0": 1}
+
+
+def test_on_the_event_loop_a_delivery_returns_only_once_its_own_commit_is_done() -> None:
+    store = SlowStore()
+    sink = LoopGroupCommit(store.write)
+
+    async def one(number: int) -> bool:
+        await asyncio.sleep(number * 0.02)  # arrivals spread over several commits
+        await sink([QueuedEvent("generic", f"e{number}", "L1")], AT)
+        return any(f"e{number}" in batch for batch in store.committed)
+
+    async def all_of_them() -> list[bool]:
+        return await asyncio.gather(*(one(n) for n in range(10)))
+
+    assert asyncio.run(asyncio.wait_for(all_of_them(), TIMEOUT)) == [True] * 10
+    assert len(store.committed) > 1
+
+
+def test_on_the_event_loop_a_request_that_gave_up_does_not_stop_the_others() -> None:
+    store = SlowStore()
+    sink = LoopGroupCommit(store.write)
+
+    async def scenario() -> int:
+        left = asyncio.create_task(sink([QueuedEvent("generic", "left", "L1")], AT))
+        await asyncio.sleep(0)  # queued, its commit under way
+        left.cancel()
+        return await sink([QueuedEvent("generic", "stayed", "L2")], AT)
+
+    assert asyncio.run(asyncio.wait_for(scenario(), TIMEOUT)) == 1
+    assert sorted(e for batch in store.committed for e in batch) == ["left", "stayed"]
