@@ -1,8 +1,10 @@
-"""Helpers for tests that start a server or a process: a free port, waiting, a health probe."""
+"""Helpers for tests that start a server or a process: a port, waiting, a probe, stopping it."""
 
 from __future__ import annotations
 
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -35,3 +37,14 @@ def answers(url: str) -> bool:
         return httpx.get(url, timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def stop(process: subprocess.Popen[str], seconds: float = WAIT_SECONDS) -> None:
+    """SIGTERM the process if it still runs, and kill it if it has not exited after `seconds`."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.connector.webhooks.support import SECRET
-from tests.process_support import WAIT_SECONDS, answers, free_port, until
+from tests.process_support import WAIT_SECONDS, answers, free_port, stop, until
 from tests.scoring_support import ROOT
 
 __all__ = ["WAIT_SECONDS", "answers", "free_port", "until"]
@@ -117,10 +117,4 @@ def running(
               "leadscore run to start")  # fmt: skip
         yield handle
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cli_support import copy_example, read_csv
 from tests.connector.webhooks.support import SECRET, lead_body, signed_headers
-from tests.process_support import answers, free_port, until
+from tests.process_support import answers, free_port, stop, until
 from tests.scoring_support import ROOT
 
 WAIT_SECONDS = 30.0
@@ -46,13 +46,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
         until(lambda: answers(f"{base}/healthz"), "the server to answer /healthz")
         yield base, config, server
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=WAIT_SECONDS)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, WAIT_SECONDS)
         log.close()
 
 
