@@ -335,6 +335,13 @@ class Bench:
     events: int
     procs: int
 
+    def _senders(
+        self, server: Server, requests: list[tuple[str, str, dict[str, str]]]
+    ) -> list[tuple[subprocess.Popen[bytes], Path]]:
+        """The sender processes, started on the server's generic endpoint."""
+        url = f"{server.base}/webhooks/generic"
+        return start_clients(self.folder, url, requests, self.senders, self.procs)
+
     def ack(self, backend: str) -> Load:
         """Acks/s and latency, the worker kept out by a long coalescing delay."""
         requests = signed(self.events, f"ack-{uuid.uuid4().hex[:6]}")
@@ -343,9 +350,7 @@ class Bench:
             serving(self.config, url, NEVER) as server,
         ):
             before = server.cpu_seconds()
-            clients = start_clients(
-                self.folder, f"{server.base}/webhooks/generic", requests, self.senders, self.procs
-            )
+            clients = self._senders(server, requests)
             load = gather(clients)
             load.server_cpu = server.cpu_seconds() - before
         return load
@@ -355,10 +360,7 @@ class Bench:
         requests = signed(self.events, f"kill-{uuid.uuid4().hex[:6]}")
         with fresh_store(backend, self.folder, self.postgres) as url:
             with serving(self.config, url, NEVER) as server:
-                clients = start_clients(
-                    self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
-                    self.procs,
-                )  # fmt: skip
+                clients = self._senders(server, requests)
                 _wait_stored(server, self.events // 4)  # well inside the load
                 server.process.send_signal(signal.SIGKILL)
                 server.process.wait()
@@ -374,10 +376,7 @@ class Bench:
         requests = signed(count, f"co-{uuid.uuid4().hex[:6]}")
         with fresh_store(backend, self.folder, self.postgres) as url:
             with serving(self.config, url, NEVER) as server:
-                clients = start_clients(
-                    self.folder, f"{server.base}/webhooks/generic", requests, self.senders,
-                    self.procs,
-                )  # fmt: skip
+                clients = self._senders(server, requests)
                 load = gather(clients)
             _, depth = stored(url)
             drained = self._worker_once(url)
