@@ -380,6 +380,7 @@ def serve(
     from connector.webhooks import create_app, signing_key, store_ready, store_sink
     from connector.webhooks.crm import CrmEndpoint
     from connector.webhooks.metrics import QueueCollector, WorkerMetrics
+    from connector.webhooks.server import freeze_startup_objects
     from connector.webhooks.server import serve as run_server
 
     signing_key(settings)  # a missing secret is refused before the state store is touched
@@ -398,6 +399,7 @@ def serve(
         )
         with _worker_beside(worker):
             log.info("serving webhooks", extra={"host": host, "port": port})
+            freeze_startup_objects()
             run_server(receiver, host, port)
 
 

@@ -38,7 +38,7 @@ from connector.webhooks import create_app, store_ready, store_sink
 from connector.webhooks.app import SECRET_VARIABLE
 from connector.webhooks.crm import CrmEndpoint
 from connector.webhooks.metrics import QueueCollector, WorkerMetrics
-from connector.webhooks.server import server_config
+from connector.webhooks.server import freeze_startup_objects, server_config
 from connector.worker import Worker
 
 log = logging.getLogger("leadscore.run")
@@ -135,6 +135,7 @@ def run_process(settings: CoreSettings, options: RunOptions) -> int:
             roles.schedule()
         extra = {"roles": sorted(options.roles), "host": options.host, "port": options.port}
         log.info("leadscore run started", extra=extra)
+        freeze_startup_objects()
         clean = roles.supervise()
         log.info("leadscore run stopping", extra={"signal": signals.received})
         if not roles.stop(settings.run.stop_timeout_seconds):

@@ -1,0 +1,30 @@
+-- wrk script for bench.webhooks: each thread posts its own file of pre-signed requests once.
+-- wrk -s bench/wrk_post.lua URL -- PREFIX  (thread N reads PREFIX.N: a request a line, each
+-- CRLF written as a tab, since neither headers nor bodies hold one)
+local threads, requests, index = 0, {}, 0
+
+function setup(thread)
+  threads = threads + 1
+  thread:set("number", threads)
+end
+
+function init(args)
+  for line in io.lines(args[1] .. "." .. number) do
+    requests[#requests + 1] = (line:gsub("\t", "\r\n"))
+  end
+end
+
+function request()
+  -- Past the end the last request is repeated: a duplicate, which bench.webhooks reports.
+  index = math.min(index + 1, #requests)
+  return requests[index]
+end
+
+function done(summary, latency, _)
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx": %d, "socket_errors": %d, ' ..
+    '"p50_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
