@@ -420,6 +420,7 @@ class StateStore:
             for events, (_, at) in zip(firsts, submissions, strict=True)
             for e in events
         ]
+        rows.sort(key=lambda row: (row["source"], row["event_id"]))
         prune, accept, fold = self._enqueue_statements
         with self._begin() as connection:
             connection.execute(prune, queue.prune_cutoff(max(at for _, at in submissions)))
@@ -430,7 +431,10 @@ class StateStore:
             timed = [
                 (e, at) for events, (_, at) in zip(new, submissions, strict=True) for e in events
             ]
-            leads = [queue.queue_row(lead, folded) for lead, folded in queue.folded(timed).items()]
+            # Rows locked in one order (by key) in every writer: two receivers' transactions
+            # on the same leads then wait for each other instead of deadlocking.
+            folded = sorted(queue.folded(timed).items())
+            leads = [queue.queue_row(lead, lead_events) for lead, lead_events in folded]
             if leads:
                 connection.execute(fold, leads)
         return [len(events) for events in new]

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
 
 from connector.state import QueuedEvent, QueuedLead, StateStore
 
@@ -190,3 +192,43 @@ def test_deliveries_stored_together_are_counted_and_folded_each(state_store: Sta
     assert [lead.lead_id for lead in early] == ["L1"]
     [l2] = claim(state_store, NOW + 5 * SECOND)
     assert (l2.lead_id, l2.action, l2.first_event_at) == ("L2", "rescore", NOW + SECOND)
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    """Whether some other session of this database waits for a row lock."""
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    with engine.connect() as connection:
+        return bool(connection.execute(query).scalar_one())
+
+
+@pytest.mark.postgres
+def test_two_receivers_queueing_the_same_leads_wait_for_each_other_never_deadlock(
+    postgresql_state_url: str,
+) -> None:
+    store = StateStore.open(postgresql_state_url)
+    engine = create_engine(postgresql_state_url)
+    try:
+        store.enqueue_many([([event(1, "L1"), event(2, "L2")], NOW)])
+        errors: list[Exception] = []
+
+        def receive() -> None:  # L2's event first: the rows' own order would lock L2, then L1
+            try:
+                store.enqueue_many([([event(3, "L2")], NOW), ([event(4, "L1")], NOW + SECOND)])
+            except Exception as error:  # a deadlock: PostgreSQL aborts one side
+                errors.append(error)
+
+        with engine.connect() as other:  # another receiver's transaction: L1, then L2
+            other.execute(text("UPDATE rescore_queue SET requeued = true WHERE lead_id = 'L1'"))
+            receiving = threading.Thread(target=receive)
+            receiving.start()
+            deadline = time.monotonic() + 10
+            while not _waiting_on_a_lock(engine) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            other.execute(text("UPDATE rescore_queue SET requeued = true WHERE lead_id = 'L2'"))
+            other.commit()
+        receiving.join(timeout=10)
+        assert errors == []
+        assert store.queue_depth() == 2
+    finally:
+        engine.dispose()
+        store.close()
