@@ -55,6 +55,8 @@ from connector.state.schema import (
 from connector.state.schema import failures as failures_table
 
 RULESET_HASH_KEY = "ruleset_hash"
+#: How often, in received time, enqueueing forgets event ids past their retention.
+PRUNE_EVERY = timedelta(minutes=1)
 
 
 def _columns(table: Table, record: type) -> list[Column[Any]]:
@@ -76,6 +78,7 @@ class StateStore:
         """Wrap an engine whose schema is already at head; use `StateStore.open`."""
         self._engine = engine
         self._local_lock = threading.Lock()
+        self._pruned_at: datetime | None = None
 
     @classmethod
     def open(cls, url: str, *, connect_timeout_seconds: float = 0) -> StateStore:
@@ -395,7 +398,7 @@ class StateStore:
         """Store the events durably in one transaction; how many were new.
 
         Deduplicated on (source, event_id), coalesced per lead; accepted ids older than
-        seven days are pruned on the way.
+        seven days are pruned on the way (at most once a minute of received time).
         """
         return self.enqueue_many([(events, at)])[0]
 
@@ -422,8 +425,10 @@ class StateStore:
         ]
         rows.sort(key=lambda row: (row["source"], row["event_id"]))
         prune, accept, fold = self._enqueue_statements
+        latest = max(at for _, at in submissions)
         with self._begin() as connection:
-            connection.execute(prune, queue.prune_cutoff(max(at for _, at in submissions)))
+            if self._prune_due(latest):
+                connection.execute(prune, queue.prune_cutoff(latest))
             accepted = set()
             if rows:
                 accepted = {tuple(row) for row in connection.execute(accept, rows)}
@@ -438,6 +443,15 @@ class StateStore:
             if leads:
                 connection.execute(fold, leads)
         return [len(events) for events in new]
+
+    def _prune_due(self, at: datetime) -> bool:
+        """Whether enqueueing at `at` should forget old event ids: once per PRUNE_EVERY."""
+        # Pruning on every commit was 40 % of a receiver's commit on PostgreSQL, for ids that
+        # stay a week: a minute later changes nothing a sender could notice.
+        if self._pruned_at is not None and timedelta(0) <= at - self._pruned_at < PRUNE_EVERY:
+            return False
+        self._pruned_at = at
+        return True
 
     @cached_property
     def _enqueue_statements(self) -> tuple[Executable, Executable, Executable]:

@@ -63,6 +63,17 @@ def test_event_ids_are_forgotten_after_a_week(state_store: StateStore) -> None:
     assert state_store.enqueue([event(1)], NOW + timedelta(days=7, seconds=1)) == 1
 
 
+def test_expired_event_ids_are_forgotten_within_a_minute_not_on_every_commit(
+    state_store: StateStore,
+) -> None:
+    state_store.enqueue([event(1)], NOW)
+    week = NOW + timedelta(days=7)
+    state_store.enqueue([event(2)], week)  # prunes: nothing is over a week old yet
+
+    assert state_store.enqueue([event(1)], week + SECOND) == 0  # pruned a second ago: kept
+    assert state_store.enqueue([event(1)], week + 61 * SECOND) == 1
+
+
 def test_ten_events_of_one_lead_coalesce_into_one_row(state_store: StateStore) -> None:
     for number in range(10):
         state_store.enqueue([event(number)], NOW + number * SECOND)
