@@ -207,7 +207,10 @@ def test_deliveries_stored_together_are_counted_and_folded_each(state_store: Sta
 
 def _waiting_on_a_lock(engine: Engine) -> bool:
     """Whether some other session of this database waits for a row lock."""
-    query = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE wait_event_type = 'Lock' AND query ILIKE '%rescore_queue%'"
+    )
     with engine.connect() as connection:
         return bool(connection.execute(query).scalar_one())
 
@@ -220,11 +223,13 @@ def test_two_receivers_queueing_the_same_leads_wait_for_each_other_never_deadloc
     engine = create_engine(postgresql_state_url)
     try:
         store.enqueue_many([([event(1, "L1"), event(2, "L2")], NOW)])
+        stored: list[list[int]] = []
         errors: list[Exception] = []
 
         def receive() -> None:  # L2's event first: the rows' own order would lock L2, then L1
             try:
-                store.enqueue_many([([event(3, "L2")], NOW), ([event(4, "L1")], NOW + SECOND)])
+                deliveries = [([event(3, "L2")], NOW), ([event(4, "L1")], NOW + SECOND)]
+                stored.append(store.enqueue_many(deliveries))
             except Exception as error:  # a deadlock: PostgreSQL aborts one side
                 errors.append(error)
 
@@ -235,11 +240,13 @@ def test_two_receivers_queueing_the_same_leads_wait_for_each_other_never_deadloc
             deadline = time.monotonic() + 10
             while not _waiting_on_a_lock(engine) and time.monotonic() < deadline:
                 time.sleep(0.02)
+            assert _waiting_on_a_lock(engine), "the receiver never reached the held lead"
             other.execute(text("UPDATE rescore_queue SET requeued = true WHERE lead_id = 'L2'"))
             other.commit()
         receiving.join(timeout=10)
+        assert not receiving.is_alive()
         assert errors == []
-        assert store.queue_depth() == 2
+        assert stored == [[1, 1]]  # both events accepted, once the other receiver committed
     finally:
         engine.dispose()
         store.close()
