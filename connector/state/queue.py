@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Delete, Update, bindparam, case, select
+from sqlalchemy import Delete, Update, bindparam, case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -102,6 +102,63 @@ def queue_lead(statement: Insert) -> Insert:
             "requeued": True,
         },
     )
+
+
+#: enqueue on PostgreSQL in one statement, one round trip: the new event ids are inserted
+#: (a replay: nothing), the leads of the new ones folded as `folded` and `queue_lead` fold
+#: them, and the new ids come back. Rows are locked in key order, as `enqueue_many` orders
+#: them on SQLite, so two receivers on the same leads wait for each other, never deadlock.
+ENQUEUE_POSTGRESQL = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(
+            CAST(:sources AS text[]), CAST(:event_ids AS text[]), CAST(:lead_ids AS text[]),
+            CAST(:actions AS text[]), CAST(:received AS timestamptz[])
+        ) AS delivered (source, event_id, lead_id, action, received_at)
+    ),
+    accepted AS (
+        INSERT INTO webhook_events (source, event_id, lead_id, received_at)
+        SELECT source, event_id, lead_id, received_at FROM incoming ORDER BY source, event_id
+        ON CONFLICT (source, event_id) DO NOTHING
+        RETURNING source, event_id
+    ),
+    leads AS (
+        SELECT
+            lead_id,
+            min(received_at) AS first_at,
+            max(received_at) AS last_at,
+            -- the latest event decides; among events of one instant a forget wins
+            (array_agg(action ORDER BY received_at DESC, action = 'forget' DESC))[1] AS action
+        FROM incoming JOIN accepted USING (source, event_id)
+        GROUP BY lead_id
+    ),
+    queued AS (
+        INSERT INTO rescore_queue
+            (lead_id, action, first_event_at, last_event_at, due_at, attempts, requeued)
+        SELECT lead_id, action, first_at, last_at, first_at, 0, false FROM leads ORDER BY lead_id
+        ON CONFLICT (lead_id) DO UPDATE SET
+            action = CASE
+                WHEN excluded.last_event_at > rescore_queue.last_event_at THEN excluded.action
+                WHEN excluded.action = 'forget' THEN excluded.action
+                ELSE rescore_queue.action
+            END,
+            last_event_at = GREATEST(excluded.last_event_at, rescore_queue.last_event_at),
+            requeued = true
+    )
+    SELECT source, event_id FROM accepted
+    """
+)
+
+
+def postgresql_batch(events: Sequence[tuple[QueuedEvent, datetime]]) -> dict[str, list[Any]]:
+    """The bound arrays of ENQUEUE_POSTGRESQL: the events, column by column."""
+    return {
+        "sources": [event.source for event, _ in events],
+        "event_ids": [event.event_id for event, _ in events],
+        "lead_ids": [event.lead_id for event, _ in events],
+        "actions": [event.action for event, _ in events],
+        "received": [as_utc(at) for _, at in events],
+    }
 
 
 def queue_row(lead_id: str, lead: Folded) -> dict[str, object]:
