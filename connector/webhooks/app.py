@@ -23,6 +23,7 @@ from connector.webhooks.crm import CrmEndpoint
 from connector.webhooks.errors import BadPayload, BadSignature, BodyTooLarge, Rejected
 from connector.webhooks.metrics import Metrics
 from connector.webhooks.sinks import Sink, awaited
+from connector.webhooks.stored_log import StoredLog
 
 log = logging.getLogger("leadscore.webhooks")
 
@@ -76,6 +77,7 @@ class Receiver:
         self.metrics = Metrics(registry)
         # The generic endpoint's counters, looked up once: labels() takes a lock each call.
         self.generic_counts = self.metrics.of_source(generic.SOURCE)
+        self.stored_log = StoredLog()
 
     async def healthz(self, request: Request) -> Response:
         """Up: the process answers."""
@@ -106,15 +108,7 @@ class Receiver:
         duplicates = len(events) - stored
         counts.stored.inc(stored)
         counts.duplicates.inc(duplicates)
-        log.info(
-            "webhook stored",
-            extra={
-                "source": generic.SOURCE,
-                "message_id": message_id,
-                "stored": stored,
-                "duplicates": duplicates,
-            },
-        )
+        self.stored_log.add(generic.SOURCE, stored, duplicates, message_id)
         return _stored_response(stored, duplicates)
 
     async def crm_push(self, request: Request) -> Response:
@@ -141,7 +135,7 @@ class Receiver:
             return refusal
         self.metrics.stored.labels(crm.name).inc(stored)
         self.metrics.duplicates.labels(crm.name).inc(len(queued) - stored)
-        log.info("webhook stored", extra={"source": crm.name, "stored": stored})
+        self.stored_log.add(crm.name, stored, len(queued) - stored)
         return crm.accepted(stored, len(queued) - stored)
 
     async def refused(self, request: Request, error: Exception) -> Response:
