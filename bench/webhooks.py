@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.webhooks [--runs 3] [--backends sqlite,postgresql]
          [--senders 50] [--events 6000] [--client-processes 2]
-         [--load-generator wrk|python] [--seconds 10]
+         [--load-generator wrk|python] [--seconds 10] [--receivers 1,2]
          [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 The real server runs as a subprocess on 127.0.0.1 with the local-files adapter (inputs written
@@ -13,9 +13,13 @@ Acks/s and latency are measured with wrk (Debian's `wrk`, C) posting pre-signed 
 `--seconds`: on a 2-core machine a Python load generator takes most of the core the server
 needs. `--load-generator python` (the default without wrk) uses asyncio clients in
 `--client-processes` processes; the kill -9 and coalescing runs always do, since they need
-each acknowledged event id. Targets (issue 13): >= 2,000 acks/s with 50 senders, p99 < 50 ms;
-every acked event durable after kill -9; 10,000 events for 1,000 leads -> exactly 1,000
-rescorings. Each figure is the median of `--runs` runs (the machine is shared and noisy).
+each acknowledged event id. `--receivers 1,2` measures one receiver, then two on the same
+PostgreSQL store (as two replicas behind a load balancer would run), each with its own wrk. The same
+wrk load on bench.bare_receiver (uvicorn and Starlette alone, nothing verified or stored)
+comes first: the yardstick of this machine, each figure quoted as a share of it.
+Targets (issue 13): >= 2,000 acks/s with 50 senders, p99 < 50 ms; every acked event durable
+after kill -9; 10,000 events for 1,000 leads -> exactly 1,000 rescorings. Each figure is the
+median of `--runs` runs (the machine is shared and noisy).
 """
 
 from __future__ import annotations
@@ -36,7 +40,8 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,16 +107,31 @@ def _free_port() -> int:
 @contextmanager
 def serving(config: Path, state_url: str, coalesce: str) -> Iterator[Server]:
     """`leadscore serve` on a free port until the block ends (SIGTERM, or already killed)."""
-    port = _free_port()
     env = os.environ | {
         "LEADSCORE_WEBHOOKS__SECRET": SECRET,
         "LEADSCORE_WEBHOOKS__COALESCE_SECONDS": coalesce,
         "LEADSCORE_STATE__URL": state_url,
     }
-    command = [sys.executable, "-m", "connector", "serve", "--config", str(config)]
-    log = (config.parent / "serve.log").open("ab")
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and CLI
-        [*command, "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
+    command = [sys.executable, "-m", "connector", "serve", "--config", str(config), "--port"]
+    with _running(command, env, config.parent / "serve.log") as server:
+        yield server
+
+
+@contextmanager
+def serving_framework_alone(folder: Path) -> Iterator[Server]:
+    """bench.bare_receiver (uvicorn and Starlette, nothing stored) on a free port."""
+    command = [sys.executable, "-m", "bench.bare_receiver"]
+    with _running(command, dict(os.environ), folder / "bare.log") as server:
+        yield server
+
+
+@contextmanager
+def _running(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[Server]:
+    """`command` + a free port as a subprocess, until the block ends; ready once /readyz is."""
+    port = _free_port()
+    log = log_path.open("ab")
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+        [*command, str(port)], cwd=ROOT, env=env, stdout=log, stderr=log
     )
     server = Server(process, f"http://127.0.0.1:{port}")
     try:
@@ -132,14 +152,14 @@ def _wait_ready(server: Server) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise SystemExit(f"leadscore serve exited with {server.process.returncode}")
+            raise SystemExit(f"the receiver exited with {server.process.returncode}")
         try:
             if httpx.get(f"{server.base}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    raise SystemExit("leadscore serve did not become ready")
+    raise SystemExit("the receiver did not become ready")
 
 
 # -- state stores ----------------------------------------------------------------------------
@@ -344,6 +364,18 @@ def run_wrk(url: str, prefix: Path, senders: int, seconds: int) -> dict[str, int
     return summary
 
 
+def _summed(summaries: list[dict[str, int]], server_cpu: float, client_cpu: float) -> Acks:
+    """The wrk runs of one measurement as one: rates added, the worst p50 and p99."""
+    if any(summary["repeated"] for summary in summaries):
+        raise SystemExit("wrk ran out of its signed requests: raise WRK_CEILING")
+    wall = max(summary["duration_us"] for summary in summaries) / 1e6
+    errors = sum(summary["non_2xx"] + summary["socket_errors"] for summary in summaries)
+    acked = sum(summary["requests"] - summary["non_2xx"] for summary in summaries)
+    p50 = max(summary["p50_us"] for summary in summaries) / 1000
+    p99 = max(summary["p99_us"] for summary in summaries) / 1000
+    return Acks(acked / wall, p50, p99, acked, errors, wall, server_cpu, client_cpu)
+
+
 def _children_cpu() -> float:
     times = os.times()
     return times.children_user + times.children_system
@@ -397,6 +429,7 @@ class Bench:
     procs: int
     generator: str = "python"
     seconds: int = 10
+    receivers: tuple[int, ...] = (1,)
 
     def _senders(
         self, server: Server, requests: list[tuple[str, str, dict[str, str]]]
@@ -405,10 +438,12 @@ class Bench:
         url = f"{server.base}/webhooks/generic"
         return start_clients(self.folder, url, requests, self.senders, self.procs)
 
-    def ack(self, backend: str) -> Acks:
+    def ack(self, backend: str, receivers: int = 1) -> Acks:
         """Acks/s and latency, the worker kept out by a long coalescing delay."""
         if self.generator == "wrk":
-            return self.ack_wrk(backend)
+            return self.ack_wrk(backend, receivers)
+        if receivers != 1:
+            raise SystemExit("several receivers are measured with wrk only: install wrk")
         requests = signed(self.events, f"ack-{uuid.uuid4().hex[:6]}")
         with (
             fresh_store(backend, self.folder, self.postgres) as url,
@@ -420,26 +455,44 @@ class Bench:
             load.server_cpu = server.cpu_seconds() - before
         return Acks.of(load)
 
-    def ack_wrk(self, backend: str) -> Acks:
-        """The same with wrk for `seconds`, every request a new event (signed beforehand)."""
-        requests = signed(WRK_CEILING * self.seconds, f"wrk-{uuid.uuid4().hex[:6]}")
-        with (
-            fresh_store(backend, self.folder, self.postgres) as url,
-            serving(self.config, url, NEVER) as server,
-        ):
+    def ack_wrk(self, backend: str, receivers: int = 1) -> Acks:
+        """The same with wrk for `seconds`, every request a new event (signed beforehand).
+
+        With several receivers (replicas on one store, as behind a load balancer) each gets
+        its own wrk and a share of the senders; the figures are their sums.
+        """
+        with fresh_store(backend, self.folder, self.postgres) as url, ExitStack() as stack:
+            servers = [
+                stack.enter_context(serving(self.config, url, NEVER)) for _ in range(receivers)
+            ]
+            endpoints = [f"{server.base}/webhooks/generic" for server in servers]
+            prefixes = [
+                write_wrk_requests(self.folder, endpoint, signed(
+                    WRK_CEILING * self.seconds // receivers, f"wrk-{uuid.uuid4().hex[:6]}"))
+                for endpoint in endpoints
+            ]  # fmt: skip
+            server_before, client_before = sum(s.cpu_seconds() for s in servers), _children_cpu()
+            senders = self.senders // receivers
+            with ThreadPoolExecutor(receivers) as pool:
+                runs = [
+                    pool.submit(run_wrk, endpoint, prefix, senders, self.seconds)
+                    for endpoint, prefix in zip(endpoints, prefixes, strict=True)
+                ]
+                summaries = [run.result() for run in runs]
+            server_cpu = sum(s.cpu_seconds() for s in servers) - server_before
+            client_cpu = _children_cpu() - client_before
+        return _summed(summaries, server_cpu, client_cpu)
+
+    def framework_alone(self) -> Acks:
+        """The same wrk load on bench.bare_receiver: the machine's yardstick."""
+        with serving_framework_alone(self.folder) as server:
             endpoint = f"{server.base}/webhooks/generic"
+            requests = signed(WRK_CEILING * self.seconds * 2, f"bare-{uuid.uuid4().hex[:6]}")
             prefix = write_wrk_requests(self.folder, endpoint, requests)
             server_before, client_before = server.cpu_seconds(), _children_cpu()
             summary = run_wrk(endpoint, prefix, self.senders, self.seconds)
             server_cpu = server.cpu_seconds() - server_before
-            client_cpu = _children_cpu() - client_before
-        if summary["repeated"]:
-            raise SystemExit(f"wrk ran out of its {len(requests):,} requests: raise WRK_CEILING")
-        wall = summary["duration_us"] / 1e6
-        errors = summary["non_2xx"] + summary["socket_errors"]
-        acked = summary["requests"] - summary["non_2xx"]
-        return Acks(acked / wall, summary["p50_us"] / 1000, summary["p99_us"] / 1000, acked,
-                    errors, wall, server_cpu, client_cpu)  # fmt: skip
+        return _summed([summary], server_cpu, _children_cpu() - client_before)
 
     def kill9(self, backend: str) -> dict[str, int]:
         """kill -9 mid-load: every acknowledged event must be in the store."""
@@ -559,6 +612,8 @@ def main() -> None:
     parser.add_argument("--load-generator", choices=("wrk", "python"),
                         default="wrk" if shutil.which("wrk") else "python")  # fmt: skip
     parser.add_argument("--seconds", type=int, default=10, help="length of a wrk run")
+    parser.add_argument("--receivers", default="1,2",
+                        help="receiver processes on one store, as replicas (wrk only)")  # fmt: skip
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--only", default="ack,kill9,coalesce,write")
     parser.add_argument("--client", type=Path, help=argparse.SUPPRESS)
@@ -570,8 +625,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="leadscore-bench-webhooks-") as name:
         folder = Path(name)
         config = write_inputs(folder, LEADS, 5 * LEADS)
+        receivers = tuple(int(count) for count in args.receivers.split(","))
+        if args.load_generator == "python":
+            receivers = (1,)
         bench = Bench(folder, config, args.postgres_url, args.senders, args.events,
-                      args.client_processes, args.load_generator, args.seconds)  # fmt: skip
+                      args.client_processes, args.load_generator, args.seconds,
+                      receivers)  # fmt: skip
         print(f"leadscore serve on 127.0.0.1, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
         run_all(bench, args.backends.split(","), args.runs, only)
 
@@ -585,15 +644,21 @@ def _generator(bench: Bench) -> str:
 
 def run_all(bench: Bench, backends: list[str], runs: int, only: set[str]) -> None:
     """Every measurement on every backend, each `runs` times, printed as it finishes."""
-    rates = {}
     if "ack" in only:
         print(f"\n== acks: {bench.senders} senders, {_generator(bench)} (median of {runs}) ==")
+        yardstick = None
+        if bench.generator == "wrk":
+            alone = [bench.framework_alone() for _ in range(runs)]
+            yardstick = report_ack("framework alone (nothing stored)", alone, bench.senders)
         for backend in backends:
-            rates[backend] = report_ack(backend, [bench.ack(backend) for _ in range(runs)],
-                                        bench.senders)  # fmt: skip
-        if len(rates) == 2:
-            first, second = rates.values()
-            print(f"{backends[1]} / {backends[0]}: {second / first:.2f}")
+            # Replicas share a PostgreSQL store only: a SQLite state is for one container.
+            counts = bench.receivers if backend == "postgresql" else (1,)
+            for receivers in counts:
+                label = backend if receivers == 1 else f"{backend}, {receivers} receivers"
+                rate = report_ack(label, [bench.ack(backend, receivers) for _ in range(runs)],
+                                  bench.senders)  # fmt: skip
+                if yardstick:
+                    print(f"{'':<10} = {rate / yardstick:.0%} of the framework alone", flush=True)
     if "kill9" in only:
         print("\n== kill -9 mid-load: acked events that are not in the store must be 0 ==")
         for backend in backends:
