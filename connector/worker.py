@@ -34,6 +34,8 @@ AdapterFactory = Callable[[], Adapter]
 #: Long enough for one batch against a rate-limited CRM; a dead worker's leads wait this long.
 DEFAULT_LEASE = timedelta(minutes=15)
 FIRST_RETRY = timedelta(seconds=30)
+#: How often an idle worker waiting for its doorbell looks whether it was asked to stop.
+STOP_CHECK_SECONDS = 0.1
 LONGEST_RETRY = timedelta(hours=1)
 
 
@@ -78,6 +80,7 @@ class Worker:
         claimant: str | None = None,
         lease: timedelta = DEFAULT_LEASE,
         on_batch: Callable[[WorkerReport], None] | None = None,
+        doorbell: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
@@ -86,6 +89,8 @@ class Worker:
         self.claimant = claimant or f"{socket.gethostname()}:{os.getpid()}"
         self.lease = lease
         self.on_batch = on_batch
+        #: Set by a receiver in this process when it stored new events: no poll to wait out.
+        self.doorbell = doorbell or threading.Event()
 
     def drain_once(self, now: datetime) -> WorkerReport:
         """Claim up to one batch of ready leads at `now`, rescore or forget them, settle them."""
@@ -110,6 +115,12 @@ class Worker:
             self.on_batch(report)
         return report
 
+    def drain_unless_syncing(self, now: datetime) -> WorkerReport:
+        """drain_once, unless a sync (of any process) holds the run lock: then claim nothing."""
+        if self.store.is_running():
+            return WorkerReport()
+        return self.drain_once(now)
+
     def run(self, stop: threading.Event, poll_seconds: float) -> None:
         """Drain until `stop` is set, finishing the batch in hand; poll when the queue is idle.
 
@@ -119,13 +130,27 @@ class Worker:
         """
         while not stop.is_set():
             try:
-                busy = not self.store.is_running() and self.drain_once(self.clock()).claimed > 0
+                busy = self.drain_unless_syncing(self.clock()).claimed > 0
             except LeadscoreError as error:
                 # The state database or the CRM is down: keep the process, try again later.
                 log.error("worker batch failed: %s", redacted(str(error)))
                 busy = False
             if not busy:
-                stop.wait(poll_seconds)
+                self.idle(stop, poll_seconds)
+
+    def idle(self, stop: threading.Event, seconds: float) -> None:
+        """Wait until the doorbell rings, `stop` is set, or `seconds` pass."""
+        # A ring while a batch ran leaves the doorbell set: the next idle returns at once,
+        # so no stored event waits out a poll. Clearing after a ring loses nothing: the
+        # claim that follows sees every commit that rang before it.
+        deadline = time.monotonic() + seconds
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            if self.doorbell.wait(min(left, STOP_CHECK_SECONDS)):
+                self.doorbell.clear()
+                return
 
     def _claim(self, now: datetime) -> list[QueuedLead]:
         delay = timedelta(seconds=self.settings.webhooks.coalesce_seconds)

@@ -389,14 +389,14 @@ def serve(
     with open_state(settings) as store:
         # One registry for /metrics: the receiver's counters, the queue, the worker's runs.
         registry = CollectorRegistry()
-        receiver = create_app(
-            settings, store_sink(store), store_ready(store), crm=crm,
-            registry=registry, extra_collectors=[QueueCollector(store)],
-        )  # fmt: skip
         observed = WorkerMetrics(registry).observe
         worker = Worker(
             settings, store, lambda: build_adapter(settings, _log_problem), on_batch=observed
         )
+        receiver = create_app(
+            settings, store_sink(store, on_stored=worker.doorbell.set), store_ready(store),
+            crm=crm, registry=registry, extra_collectors=[QueueCollector(store)],
+        )  # fmt: skip
         with _worker_beside(worker):
             log.info("serving webhooks", extra={"host": host, "port": port})
             freeze_startup_objects()

@@ -172,6 +172,8 @@ class _Roles:
         #: One /metrics for every role: the receiver's counters, the queue, the worker, the runs.
         self.registry = CollectorRegistry()
         self.worker_metrics = WorkerMetrics(self.registry)
+        #: The receiver rings it when it stored new events; the worker then claims at once.
+        self.doorbell = threading.Event()
 
     def _start(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=_guarded(name, target), name=name, daemon=True)
@@ -184,7 +186,7 @@ class _Roles:
         crm = None if hook is None else CrmEndpoint(hook.name, hook.section, hook.support)
         app = create_app(
             self.settings,
-            store_sink(self.store),
+            store_sink(self.store, on_stored=self.doorbell.set),
             store_ready(self.store),
             crm=crm,
             registry=self.registry,
@@ -200,6 +202,7 @@ class _Roles:
             self.store,
             lambda: build_adapter(self.settings, _log_problem),
             on_batch=self.worker_metrics.observe,
+            doorbell=self.doorbell,
         )
         self._start("leadscore-worker", lambda: _drain(worker, self.gate, self.stop_event))
 
@@ -264,7 +267,9 @@ def _drain(worker: Worker, gate: threading.Lock, stop: threading.Event) -> None:
             if stop.is_set():
                 return
             try:
-                batch = worker.drain_once(worker.clock())
+                # Leads claimed while another replica's sync holds the lock would wait for it
+                # with this process's gate held (no tick of ours could even skip).
+                batch = worker.drain_unless_syncing(worker.clock())
                 busy = batch.claimed > 0
                 if busy:
                     extra = {"claimant": worker.claimant, "claimed": batch.claimed}
@@ -273,7 +278,7 @@ def _drain(worker: Worker, gate: threading.Lock, stop: threading.Event) -> None:
                 # The state database or the CRM is down: keep the process, try again later.
                 log.error("worker batch failed: %s", redacted(str(error)))
         if not busy:
-            stop.wait(WORKER_POLL_SECONDS)
+            worker.idle(stop, WORKER_POLL_SECONDS)
 
 
 class _ServerHandle:

@@ -21,9 +21,22 @@ BatchWrite = Callable[[Sequence[tuple[Sequence[QueuedEvent], datetime]]], list[i
 AsyncSink = Callable[[Sequence[QueuedEvent], datetime], Awaitable[int]]
 
 
-def store_sink(store: StateStore) -> Sink:
-    """The store's durable queue as a sink, concurrent requests sharing commits."""
-    return GroupCommit(store.enqueue_many)
+def store_sink(store: StateStore, on_stored: Callable[[], None] | None = None) -> Sink:
+    """The store's durable queue as a sink, concurrent requests sharing commits.
+
+    `on_stored` is called after each commit that stored a new event (a worker's doorbell).
+    """
+    if on_stored is None:
+        return GroupCommit(store.enqueue_many)
+    ring = on_stored
+
+    def write(batch: Sequence[tuple[Sequence[QueuedEvent], datetime]]) -> list[int]:
+        counts = store.enqueue_many(batch)
+        if any(counts):
+            ring()
+        return counts
+
+    return GroupCommit(write)
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import pytest
 from connector.ports import RecordFailure, ScoreWrite
 from connector.state import QueuedEvent, StateStore
 from connector.sync import Pipeline, RunRequest
+from connector.webhooks.sinks import store_sink
 from connector.worker import DEFAULT_LEASE, Worker, retry_delay
 from tests.fakes.memory import Crash, MemoryAdapter, MemoryCrm
 from tests.scoring_support import NOW
@@ -165,6 +166,41 @@ def test_run_drains_until_stopped(state_store: StateStore) -> None:
     assert not loop.is_alive()
     assert state_store.queue_depth() == 0
     assert crm.fields["L2"].score == 140
+
+
+def test_a_stored_event_rings_the_idle_worker_which_does_not_wait_out_its_poll(
+    state_store: StateStore,
+) -> None:
+    crm, clock = synced(state_store)
+    make_high(crm, ("L2",), clock)
+    drain = worker(crm, state_store, clock)
+    sink = store_sink(state_store, on_stored=drain.doorbell.set)
+    stop = threading.Event()
+    loop = threading.Thread(target=drain.run, args=(stop, 600))  # a poll no test outlives
+    loop.start()
+    try:
+        time.sleep(0.3)  # the worker has found the queue empty and waits
+        sink([QueuedEvent("generic", "msg-1", "L2")], clock.now - PAST_DELAY)
+        deadline = time.monotonic() + 30
+        while crm.fields["L2"].score != 140 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert crm.fields["L2"].score == 140
+    finally:
+        stopped_at = time.monotonic()
+        stop.set()
+        loop.join(timeout=30)
+    assert not loop.is_alive()
+    assert time.monotonic() - stopped_at < 5  # an idle worker hears the stop, not the poll
+
+
+def test_only_a_commit_that_stored_something_new_rings(state_store: StateStore) -> None:
+    doorbell = threading.Event()
+    sink = store_sink(state_store, on_stored=doorbell.set)
+    sink([QueuedEvent("generic", "msg-1", "L2")], NOW)
+    assert doorbell.is_set()
+    doorbell.clear()
+    sink([QueuedEvent("generic", "msg-1", "L2")], NOW)  # a replay: nothing new to claim
+    assert not doorbell.is_set()
 
 
 class RecordingAdapter(MemoryAdapter):
