@@ -1,5 +1,7 @@
 """Database fixtures for the state store: every state test runs on SQLite and on PostgreSQL.
 
+Every test also gets the leadscore logger back as it found it (see `_logging_restored`).
+
 PostgreSQL runs at LEADSCORE_TEST_POSTGRES_URL, by default the local server on 127.0.0.1:5432,
 each test in a schema of its own that is dropped afterwards, so reruns and parallel runs never
 see each other's rows or locks. Where no server answers, the PostgreSQL tests are skipped with
@@ -8,6 +10,7 @@ the reason; with LEADSCORE_REQUIRE_POSTGRES=1 (CI) they fail instead.
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -19,8 +22,25 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from connector.logs import ROOT_LOGGER
 from connector.state import StateStore
 from tests.cli_support import copy_example
+
+
+@pytest.fixture(autouse=True)
+def _logging_restored() -> Iterator[None]:
+    """The leadscore logger's handlers, level and propagation restored after each test."""
+    # A CLI run configures a handler on the test's captured stderr, closed once the test ends:
+    # a later test's log line would then fail to write ("I/O operation on closed file").
+    logger = logging.getLogger(ROOT_LOGGER)
+    handlers, level, propagate = list(logger.handlers), logger.level, logger.propagate
+    yield
+    for handler in list(logger.handlers):
+        if handler not in handlers:
+            logger.removeHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = propagate
+
 
 POSTGRES_URL_VARIABLE = "LEADSCORE_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_VARIABLE = "LEADSCORE_REQUIRE_POSTGRES"
