@@ -14,9 +14,9 @@ Acks/s and latency are measured with wrk (Debian's `wrk`, C) posting pre-signed 
 needs. `--load-generator python` (the default without wrk) uses asyncio clients in
 `--client-processes` processes; the kill -9 and coalescing runs always do, since they need
 each acknowledged event id. `--receivers 1,2` measures one receiver, then two on the same
-PostgreSQL store (as two replicas behind a load balancer would run), each with its own wrk. The same
-wrk load on bench.bare_receiver (uvicorn and Starlette alone, nothing verified or stored)
-comes first: the yardstick of this machine, each figure quoted as a share of it.
+PostgreSQL store (as two replicas behind a load balancer would run), each with its own wrk.
+The same wrk load on bench.bare_receiver (uvicorn and Starlette alone, nothing verified or
+stored) comes first: the yardstick of this machine, each figure quoted as a share of it.
 Targets (issue 13): >= 2,000 acks/s with 50 senders, p99 < 50 ms; every acked event durable
 after kill -9; 10,000 events for 1,000 leads -> exactly 1,000 rescorings. Each figure is the
 median of `--runs` runs (the machine is shared and noisy).
@@ -466,11 +466,13 @@ class Bench:
                 stack.enter_context(serving(self.config, url, NEVER)) for _ in range(receivers)
             ]
             endpoints = [f"{server.base}/webhooks/generic" for server in servers]
+            share = WRK_CEILING * self.seconds // receivers  # requests signed per receiver
             prefixes = [
-                write_wrk_requests(self.folder, endpoint, signed(
-                    WRK_CEILING * self.seconds // receivers, f"wrk-{uuid.uuid4().hex[:6]}"))
+                write_wrk_requests(
+                    self.folder, endpoint, signed(share, f"wrk-{uuid.uuid4().hex[:6]}")
+                )
                 for endpoint in endpoints
-            ]  # fmt: skip
+            ]
             server_before, client_before = sum(s.cpu_seconds() for s in servers), _children_cpu()
             senders = self.senders // receivers
             with ThreadPoolExecutor(receivers) as pool:

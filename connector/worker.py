@@ -34,9 +34,9 @@ AdapterFactory = Callable[[], Adapter]
 #: Long enough for one batch against a rate-limited CRM; a dead worker's leads wait this long.
 DEFAULT_LEASE = timedelta(minutes=15)
 FIRST_RETRY = timedelta(seconds=30)
+LONGEST_RETRY = timedelta(hours=1)
 #: How often an idle worker waiting for its doorbell looks whether it was asked to stop.
 STOP_CHECK_SECONDS = 0.1
-LONGEST_RETRY = timedelta(hours=1)
 
 
 def _wall_clock() -> datetime:

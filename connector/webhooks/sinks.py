@@ -26,14 +26,11 @@ def store_sink(store: StateStore, on_stored: Callable[[], None] | None = None) -
 
     `on_stored` is called after each commit that stored a new event (a worker's doorbell).
     """
-    if on_stored is None:
-        return GroupCommit(store.enqueue_many)
-    ring = on_stored
 
     def write(batch: Sequence[tuple[Sequence[QueuedEvent], datetime]]) -> list[int]:
         counts = store.enqueue_many(batch)
-        if any(counts):
-            ring()
+        if on_stored is not None and any(counts):
+            on_stored()
         return counts
 
     return GroupCommit(write)
